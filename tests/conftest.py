@@ -1,0 +1,84 @@
+"""Storage fixtures: every storage test runs on SQLite and, when TEST_DATABASE_URL is
+set, on PostgreSQL too (each run in a schema of its own, dropped afterwards)."""
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlmodel import Session
+
+from tracker.db import make_engine
+from tracker.migrate import upgrade
+from tracker.models import metadata
+from tracker.seed import seed_defaults
+from tracker.settings import normalise_url
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated, seeded SQLite file; each test gets a copy (migrating is the slow part)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with Session(engine) as session:
+        seed_defaults(session)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_engine() -> Iterator[Engine]:
+    """A fresh schema on the test server, migrated once for the session."""
+    assert PG_URL
+    schema = f"hb_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(normalise_url(PG_URL))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = create_engine(
+        normalise_url(PG_URL), connect_args={"options": f"-csearch_path={schema}"},
+        pool_pre_ping=True,
+    )
+    upgrade(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _truncate_pg(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    with Session(engine) as session:
+        seed_defaults(session)
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
+    """A migrated, seeded, otherwise empty database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "hearback.db"
+        shutil.copy(sqlite_template, path)
+        eng = make_engine(f"sqlite:///{path}")
+        yield eng
+        eng.dispose()
+    else:
+        eng = request.getfixturevalue("pg_engine")
+        _truncate_pg(eng)
+        yield eng
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s

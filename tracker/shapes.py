@@ -1,0 +1,249 @@
+"""Create, update and public shapes: what callers hand to services and get back.
+
+Validation that needs no database lives here (types, ranges, required text); rules
+that need the database (a code exists, a locality is known) live in the services.
+"""
+
+import re
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import pydantic
+from pydantic import field_validator
+from sqlmodel import Field, SQLModel
+
+from tracker.codes import (
+    ActionStatus,
+    Audience,
+    ConsentPublic,
+    LocalityLevel,
+    LoopState,
+    NotPossibleReason,
+    ReportMethod,
+    Role,
+    Sensitivity,
+    Setting,
+    Urgency,
+)
+from tracker.errors import ValidationError
+
+_PHONE = re.compile(r"(?:\+?\d[\d\s().-]{6,}\d)")
+_SOURCE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("must include a time zone")
+    return value
+
+
+def _no_phone(value: str | None) -> str | None:
+    if value and _PHONE.search(value):
+        raise ValueError("looks like a phone number; describe the group, never a contact")
+    return value
+
+
+class InputCreate(SQLModel):
+    received_at: datetime
+    channel_code: str
+    locality_id: int
+    type_code: str
+    theme_codes: list[str] = Field(min_length=1)
+    urgency: Urgency = Urgency.MEDIUM
+    sensitivity: Sensitivity | None = None  # None: derived from the themes
+    language: str = Field(min_length=2, max_length=12)
+    original_text: str = Field(min_length=1)
+    translation: str | None = None
+    summary: str | None = Field(default=None, max_length=500)
+    component_code: str | None = None
+    section_code: str | None = None
+    source_group: str | None = Field(default=None, max_length=200)
+    source_code: str | None = None
+    source_women: bool = False
+    source_youth: bool = False
+    source_displaced: bool = False
+    source_minority: bool = False
+    girls: int | None = Field(default=None, ge=0)
+    young_women: int | None = Field(default=None, ge=0)
+    women: int | None = Field(default=None, ge=0)
+    boys: int | None = Field(default=None, ge=0)
+    young_men: int | None = Field(default=None, ge=0)
+    men: int | None = Field(default=None, ge=0)
+    consent_contact: bool = False
+    consent_public: ConsentPublic = ConsentPublic.AGGREGATE
+
+    _received_aware = field_validator("received_at")(_aware)
+    _group_no_phone = field_validator("source_group")(_no_phone)
+
+    @field_validator("original_text")
+    @classmethod
+    def _text_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the community's words are required")
+        return value.strip()
+
+    @field_validator("source_code")
+    @classmethod
+    def _pseudonymous(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not _SOURCE_CODE.match(value):
+            raise ValueError("a source code is 2-40 letters, digits, '-' or '_' (never a name)")
+        return value
+
+    @field_validator("theme_codes")
+    @classmethod
+    def _unique_themes(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(v for v in value if v))
+
+
+class InputUpdate(SQLModel):
+    """Fields an officer may correct after recording; each edit needs a reason."""
+
+    received_at: datetime | None = None
+    channel_code: str | None = None
+    locality_id: int | None = None
+    type_code: str | None = None
+    theme_codes: list[str] | None = None
+    urgency: Urgency | None = None
+    sensitivity: Sensitivity | None = None
+    language: str | None = None
+    original_text: str | None = None
+    translation: str | None = None
+    summary: str | None = None
+    source_group: str | None = None
+    consent_contact: bool | None = None
+    consent_public: ConsentPublic | None = None
+
+    _received_aware = field_validator("received_at")(_aware)
+    _group_no_phone = field_validator("source_group")(_no_phone)
+
+
+class InputPublic(SQLModel):
+    id: int
+    uid: str
+    received_at: datetime
+    channel_code: str
+    locality_id: int
+    type_code: str
+    theme_codes: list[str]
+    urgency: str
+    sensitivity: str
+    language: str
+    original_text: str | None  # None when the reader may not see it
+    translation: str | None
+    summary: str | None
+    source_group: str | None
+    recorded_by_id: int
+    respond_by: datetime
+    acknowledged_at: datetime | None
+    first_action_at: datetime | None
+    first_report_back_at: datetime | None
+    closed_at: datetime | None
+    loop_state: LoopState
+
+
+class ActionCreate(SQLModel):
+    kind_code: str
+    title: str = Field(min_length=1, max_length=300)
+    description: str | None = None
+    component_code: str | None = None
+    section_code: str | None = None
+    locality_id: int | None = None
+    status: ActionStatus = ActionStatus.PLANNED
+    not_possible_reason: NotPossibleReason | None = None
+    is_public_commitment: bool = False
+    due_date: date | None = None
+    outcome: str | None = None
+    # When the mission took the action, for one logged after the fact; default: now.
+    created_at: datetime | None = None
+
+    _created_aware = field_validator("created_at")(_aware)
+
+
+class ActionPublic(SQLModel):
+    id: int
+    uid: str
+    kind_code: str
+    title: str
+    component_code: str | None
+    section_code: str | None
+    status: str
+    not_possible_reason: str | None
+    is_public_commitment: bool
+    due_date: date | None
+    created_at: datetime
+    closed_at: datetime | None
+    outcome: str | None
+    input_ids: list[int]
+
+
+class ReportBackCreate(SQLModel):
+    input_ids: list[int] = Field(min_length=1)
+    audience: Audience
+    method: ReportMethod
+    reported_at: datetime
+    messages: dict[str, str] = Field(min_length=1)  # language code -> message
+    locality_id: int | None = None
+    approved_public: bool = False
+
+    _reported_aware = field_validator("reported_at")(_aware)
+
+    @field_validator("messages")
+    @classmethod
+    def _messages_not_blank(cls, value: dict[str, str]) -> dict[str, str]:
+        cleaned = {lang.strip(): text.strip() for lang, text in value.items() if text.strip()}
+        if not cleaned:
+            raise ValueError("write the message in at least one language")
+        return cleaned
+
+
+class ReportBackPublic(SQLModel):
+    id: int
+    uid: str
+    audience: str
+    method: str
+    reported_at: datetime
+    approved_public: bool
+    messages: dict[str, str]
+    input_ids: list[int]
+
+
+class LocalityCreate(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    level: LocalityLevel
+    parent_id: int | None = None
+    place_type: str | None = None
+    setting: Setting | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+
+class UserCreate(SQLModel):
+    username: str = Field(min_length=2, max_length=80, regex=r"^[A-Za-z0-9_.@-]+$")
+    display_name: str = ""
+    role: Role
+    component_code: str | None = None
+    section_code: str | None = None
+
+
+Shape = TypeVar("Shape", bound=SQLModel)
+
+
+def parse(shape: type[Shape], data: Shape | dict[str, Any]) -> Shape:
+    """Validate ``data`` into ``shape``; pydantic errors become one ``ValidationError``
+    whose ``errors`` name every failing field."""
+    if isinstance(data, shape):
+        data = data.model_dump()
+    try:
+        return shape.model_validate(data)
+    except pydantic.ValidationError as exc:
+        errors: dict[str, str] = {}
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else ""
+            message = str(err["msg"]).removeprefix("Value error, ")
+            errors.setdefault(field, message)
+        first = next(iter(errors.items()))
+        raise ValidationError(
+            f"{first[0]}: {first[1]}" if first[0] else first[1], errors=errors
+        ) from None
