@@ -50,6 +50,7 @@ def fact_expressions() -> dict[str, ColumnElement]:
         select(func.max(_ac.closed_at))
         .select_from(ActionInput.__table__.join(Action.__table__, _ai.action_id == _ac.id))
         .where(_linked())
+        .correlate(Input.__table__)
         .scalar_subquery()
     )
     rb_join = ReportBackInput.__table__.join(ReportBack.__table__, _rbi.report_back_id == _rb.id)
@@ -77,15 +78,25 @@ def fact_expressions() -> dict[str, ColumnElement]:
 
 def refresh_loop_facts(session: Session, input_ids: Iterable[int] | None = None) -> None:
     """Recompute the loop facts of ``input_ids`` (all inputs when None) from the links."""
-    stmt = update(Input.__table__).values(**fact_expressions())
+    exprs = fact_expressions()
+    stmt = update(Input.__table__).values(**exprs)
     if input_ids is not None:
         ids = sorted(set(input_ids))
         if not ids:
             return
         for start in range(0, len(ids), 500):
             session.execute(stmt.where(_in.id.in_(ids[start : start + 500])))
+        _expire_facts(session, list(exprs), set(ids))
         return
     session.execute(stmt)
+    _expire_facts(session, list(exprs), None)
+
+
+def _expire_facts(session: Session, names: list[str], ids: set[int] | None) -> None:
+    """A Core UPDATE bypasses the ORM: make loaded inputs reload the facts it rewrote."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Input) and (ids is None or obj.id in ids):
+            session.expire(obj, names)
 
 
 def loop_state_expr(table=Input.__table__) -> ColumnElement[str]:  # type: ignore[no-untyped-def]
