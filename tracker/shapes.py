@@ -28,6 +28,7 @@ from tracker.codes import (
 from tracker.errors import ValidationError
 
 _PHONE = re.compile(r"(?:\+?\d[\d\s().-]{6,}\d)")
+_USERNAME = re.compile(r"^[A-Za-z0-9_.@-]+$")
 _SOURCE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")
 
 
@@ -220,11 +221,18 @@ class LocalityCreate(SQLModel):
 
 
 class UserCreate(SQLModel):
-    username: str = Field(min_length=2, max_length=80, regex=r"^[A-Za-z0-9_.@-]+$")
+    username: str = Field(min_length=2, max_length=80)
     display_name: str = ""
     role: Role
     component_code: str | None = None
     section_code: str | None = None
+
+    @field_validator("username")
+    @classmethod
+    def _plain_username(cls, value: str) -> str:
+        if not _USERNAME.match(value):
+            raise ValueError("use letters, digits, '.', '_', '-' or '@' only")
+        return value
 
 
 Shape = TypeVar("Shape", bound=SQLModel)

@@ -40,6 +40,8 @@ def storage_message(exc: DBAPIError) -> str:
         return "the database is busy with another save; please try again in a moment"
     if "readonly" in text or "read-only" in text:
         return "the database is read-only: nothing was saved (check the file's permissions)"
+    if "connection" in text and ("refused" in text or "failed" in text):
+        return f"cannot reach the database server ({str(exc.orig).splitlines()[0]})"
     if ("disk" in text and "full" in text) or "no space" in text:
         return "the disk is full: nothing was saved; free some space and try again"
     return f"the database refused the change: {exc.orig}"

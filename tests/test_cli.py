@@ -1,0 +1,98 @@
+"""The hearback command: the set-up path a field office runs, and its error messages."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import cli
+
+REQUIRED_KEYS = {
+    "inputs_total", "inputs_closed", "closure_rate", "median_hours_to_acknowledge",
+    "median_days_to_report_back", "p90_days_to_report_back", "overdue_open", "commitments_due",
+    "commitments_kept", "repeat_asks", "share_women", "share_rural",
+}
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), obj={}, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'field.db'}"
+
+
+def test_init_twice_is_harmless(db: str) -> None:
+    code, out = run("--db", db, "init")
+    assert code == 0 and "schema 0001" in out and "92 default entries added" in out
+    code, out = run("--db", db, "init")
+    assert code == 0 and "0 default entries added" in out
+
+
+def test_init_demo_metrics(db: str) -> None:
+    assert run("--db", db, "init")[0] == 0
+    code, out = run("--db", db, "demo", "--inputs", "400", "--seed", "7", "--as-of", "2026-06-30")
+    assert code == 0, out
+    assert "400 inputs" in out
+    code, out = run("--db", db, "metrics", "--json")
+    assert code == 0, out
+    figures = json.loads(out)
+    assert REQUIRED_KEYS <= figures.keys()
+    assert figures["inputs_total"] == 400
+    assert 0 < figures["inputs_closed"] < 400
+    assert 0 < figures["closure_rate"] < 1
+    assert figures["median_days_to_report_back"] > 0
+    assert figures["p90_days_to_report_back"] >= figures["median_days_to_report_back"]
+    assert 0 <= figures["share_women"] <= 1
+    code, out = run("--db", db, "metrics", "--json", "--since", "2026-06-01",
+                    "--until", "2026-06-30")
+    assert code == 0
+    assert 0 < json.loads(out)["inputs_total"] < 400
+
+
+def test_demo_refuses_a_database_with_inputs(db: str) -> None:
+    assert run("--db", db, "demo", "--inputs", "50")[0] == 0
+    code, out = run("--db", db, "demo", "--inputs", "50")
+    assert code == 1
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--db", "nonsense://x", "init"], "cannot use database URL"),
+        (["--db", "sqlite:////proc/hearback/none.db", "init"], "cannot create the folder"),
+        (["--db", "postgresql://nobody@127.0.0.1:1/x", "init"], "cannot reach the database server"),
+        (["metrics", "--since", "2026-02-30"], "Invalid value for '--since'"),
+        (["metrics", "--since", "2026-03-02", "--until", "2026-03-01"], "--since is after --until"),
+        (["metrics", "--area", "Atlantis"], "unknown place 'Atlantis'"),
+    ],
+    ids=["bad-url", "unwritable-path", "no-server", "bad-date", "reversed-period", "unknown-area"],
+)
+def test_clear_errors_without_traceback(db: str, args: list[str], message: str) -> None:
+    if args[0] != "--db":
+        assert run("--db", db, "init")[0] == 0
+        args = ["--db", db, *args]
+    code, out = run(*args)
+    assert code != 0
+    assert message in out
+    assert "Traceback" not in out
+
+
+def test_metrics_before_init_says_what_to_do(db: str) -> None:
+    code, out = run("--db", db, "metrics", "--json")
+    assert code == 1
+    assert "hearback init" in out
+
+
+def test_user_add(db: str) -> None:
+    code, out = run("--db", db, "user", "add", "amina", "--role", "officer",
+                    "--section", "civil_affairs")
+    assert code == 0 and "'amina' created with role officer" in out
+    code, out = run("--db", db, "user", "add", "amina", "--role", "viewer")
+    assert code == 1 and "taken" in out
+    code, out = run("--db", db, "user", "add", "x y", "--role", "viewer")
+    assert code == 1 and "username" in out

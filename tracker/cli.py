@@ -1,0 +1,232 @@
+"""The ``hearback`` command: set up a database, fill it with demo data, print figures.
+
+Every failure the user can fix (a bad URL, an unwritable folder, a bad date) ends
+with one plain sentence on stderr and exit status 1, never a traceback.
+"""
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from tracker.codes import Role
+from tracker.db import make_engine, read_session
+from tracker.errors import HearbackError, StorageError
+from tracker.metrics import Filters, figures
+from tracker.migrate import current_revision, upgrade
+from tracker.models import Input, Locality
+from tracker.seed import seed_defaults
+from tracker.services import create_user, ensure_system_user
+from tracker.services._unit import storage_message
+from tracker.settings import get_settings, normalise_url
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def plain_errors(func: F) -> F:
+    """Turn library and driver errors into a one-line message and exit status 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except HearbackError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except DBAPIError as exc:
+            raise click.ClickException(storage_message(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _engine(ctx: click.Context) -> Engine:
+    return make_engine(ctx.obj["db"])
+
+
+def init_database(engine: Engine) -> int:
+    """Migrate to the newest schema and seed what is missing; safe to run again."""
+    try:
+        upgrade(engine)
+    except DBAPIError as exc:
+        raise StorageError(storage_message(exc)) from exc
+    with Session(engine) as session:
+        added = seed_defaults(session)
+        ensure_system_user(session)
+    return added
+
+
+@click.group()
+@click.option("--db", "db", metavar="URL", envvar="HEARBACK_DATABASE_URL",
+              help="Database URL (default: $DATABASE_URL or data/hearback.db).")
+@click.version_option(package_name="hearback")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """Hearback: record community feedback, link it to action, report back."""
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = normalise_url(db) if db else get_settings().database_url
+
+
+@cli.command()
+@click.pass_context
+@plain_errors
+def init(ctx: click.Context) -> None:
+    """Create or upgrade the database schema and seed the default taxonomies."""
+    engine = _engine(ctx)
+    added = init_database(engine)
+    click.echo(f"Database ready: {engine.url.render_as_string(hide_password=True)} "
+               f"(schema {current_revision(engine)}, {added} default entries added)")
+
+
+@cli.command()
+@click.option("--inputs", default=2000, show_default=True, type=click.IntRange(1, 5_000_000))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Date the data set ends on (default: now).")
+@click.pass_context
+@plain_errors
+def demo(ctx: click.Context, inputs: int, seed: int, as_of: datetime | None) -> None:
+    """Fill an empty database with a realistic demo data set for a fictional mission."""
+    from datetime import UTC
+
+    from tracker.demo import generate_demo
+
+    engine = _engine(ctx)
+    init_database(engine)
+    summary = generate_demo(engine, inputs=inputs, seed=seed,
+                            as_of=as_of.replace(tzinfo=UTC) if as_of else None)
+    click.echo(f"Demo data: {summary.inputs} inputs, {summary.actions} actions, "
+               f"{summary.report_backs} report-backs, {summary.localities} localities "
+               f"in {summary.elapsed:.1f} s")
+
+
+def _area(session: Session, region: str | None) -> int | None:
+    if region is None:
+        return None
+    if region.isdigit():
+        return int(region)
+    found = session.execute(select(Locality.id).where(Locality.name == region)).scalars().all()
+    if len(found) != 1:
+        raise HearbackError(f"no single place named {region!r}" if found else
+                            f"unknown place {region!r}")
+    return found[0]
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, inclusive.")
+@click.option("--area", "area", metavar="NAME|ID", help="A region, territory or locality.")
+@click.option("--theme", help="Theme code.")
+@click.option("--channel", help="Channel code.")
+@click.option("--component", help="Component code.")
+@click.pass_context
+@plain_errors
+def metrics(ctx: click.Context, as_json: bool, since: datetime | None, until: datetime | None,
+            area: str | None, theme: str | None, channel: str | None,
+            component: str | None) -> None:
+    """Print the accountability figures."""
+    if since and until and since > until:
+        raise click.BadParameter("--since is after --until", param_hint="--since")
+    engine = _engine(ctx)
+    if current_revision(engine) is None:
+        raise HearbackError("the database is not set up yet: run `hearback init` first")
+    with read_session(engine) as session:
+        filters = Filters(
+            since=_day(since), until=_day(until), area_id=_area(session, area),
+            theme_code=theme, channel_code=channel, component_code=component,
+        )
+        result = figures(session, filters, silence_days=get_settings().silence_days).as_dict()
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    for key, value in result.items():
+        click.echo(f"{key:32} {_show(value)}")
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "–"
+    return str(value)
+
+
+@cli.group()
+def user() -> None:
+    """Manage user accounts."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--display-name", default="")
+@click.option("--component", default=None)
+@click.option("--section", default=None)
+@click.pass_context
+@plain_errors
+def user_add(ctx: click.Context, name: str, role: str, display_name: str,
+             component: str | None, section: str | None) -> None:
+    """Create the account NAME with a ROLE."""
+    engine = _engine(ctx)
+    init_database(engine)
+    with Session(engine) as session:
+        actor = ensure_system_user(session)
+        created = create_user(session=session, actor=actor, data={
+            "username": name, "role": role, "display_name": display_name,
+            "component_code": component, "section_code": section})
+        click.echo(f"User {created.username!r} created with role {created.role}")
+
+
+@cli.command()
+@click.option("--demo", "with_demo", is_flag=True,
+              help="Fill an empty database with the demo data set first.")
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--demo-inputs", default=5000, show_default=True, type=click.IntRange(1, 5_000_000))
+@click.pass_context
+@plain_errors
+def serve(ctx: click.Context, with_demo: bool, port: int, demo_inputs: int) -> None:
+    """Run the dashboard (Streamlit) on PORT."""
+    import os
+    import subprocess
+
+    from tracker.settings import PROJECT_ROOT
+
+    engine = _engine(ctx)
+    init_database(engine)
+    if with_demo:
+        from tracker.demo import generate_demo
+
+        with read_session(engine) as session:
+            has_inputs = session.execute(select(Input.id).limit(1)).first() is not None
+        if has_inputs:
+            click.echo("The database already holds inputs; demo data not added.")
+        else:
+            summary = generate_demo(engine, inputs=demo_inputs)
+            click.echo(f"Demo data: {summary.inputs} inputs in {summary.elapsed:.1f} s")
+    engine.dispose()
+    app = PROJECT_ROOT / "dashboard" / "app.py"
+    env = os.environ | {"HEARBACK_DATABASE_URL": ctx.obj["db"]}
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    click.echo(f"Hearback is starting on http://localhost:{port}")
+    sys.exit(subprocess.call(command, env=env))
+
+
+def main() -> None:
+    cli(obj={}, prog_name="hearback")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
