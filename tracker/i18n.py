@@ -1,0 +1,159 @@
+"""Translations and locale-aware formatting, one ``Localizer`` per request.
+
+Catalogs are the ``.po`` files under ``i18n/``; they are compiled in memory the first
+time a locale is used (``read_po`` → ``write_mo`` → ``Translations``), so a fresh clone
+needs no build step and never serves a stale ``.mo``. One process serves every
+visitor, so nothing here holds a "current language": callers pass a Localizer around.
+"""
+
+import io
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+from babel.support import NullTranslations, Translations
+
+from tracker.settings import PROJECT_ROOT
+
+CATALOG_DIR = PROJECT_ROOT / "i18n"
+DOMAIN = "messages"
+SOURCE_LOCALE = "en"
+# Complete locales first; the others must at least cover the public display.
+COMPLETE_LOCALES = ("en", "fr", "ar", "sw")
+PUBLIC_LOCALES = ("ln", "sg", "bm")
+LOCALES = COMPLETE_LOCALES + PUBLIC_LOCALES
+# Where a string is missing, try these before English (Lingala, Sango and Bambara
+# speakers in francophone missions read French).
+FALLBACKS: dict[str, tuple[str, ...]] = {"ln": ("fr",), "sg": ("fr",), "bm": ("fr",)}
+
+
+def po_path(locale: str, catalog_dir: Path = CATALOG_DIR) -> Path:
+    return catalog_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@lru_cache(maxsize=32)
+def _compiled(locale: str, mtime: float, catalog_dir: Path) -> Translations | None:
+    """The catalog of one locale compiled in memory; ``mtime`` keys the cache."""
+    path = po_path(locale, catalog_dir)
+    if not path.exists():
+        return None
+    with path.open("rb") as fp:
+        catalog = read_po(fp, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def translations(locale: str, catalog_dir: Path = CATALOG_DIR) -> NullTranslations:
+    """The locale's catalog chained to its fallbacks and finally to the English source."""
+    chain: list[NullTranslations] = []
+    for code in (locale, *FALLBACKS.get(locale, ())):
+        path = po_path(code, catalog_dir)
+        compiled = _compiled(code, path.stat().st_mtime if path.exists() else 0.0, catalog_dir)
+        if compiled is not None:
+            chain.append(_copy(compiled))
+    if not chain:
+        return NullTranslations()
+    for upper, lower in itertools.pairwise(chain):
+        upper.add_fallback(lower)
+    return chain[0]
+
+
+def _copy(compiled: Translations) -> Translations:
+    """A shallow copy, so chaining fallbacks never alters the cached catalog."""
+    clone = Translations.__new__(Translations)
+    clone.__dict__.update(compiled.__dict__)
+    clone._fallback = None
+    return clone
+
+
+def negotiate(preferred: list[str] | str | None, default: str = SOURCE_LOCALE) -> str:
+    """Pick one of our locales from a browser or query-string preference."""
+    if isinstance(preferred, str):
+        preferred = [preferred]
+    for candidate in preferred or []:
+        language = candidate.replace("-", "_").split("_")[0].lower()
+        if language in LOCALES:
+            return language
+    return default
+
+
+@dataclass
+class Localizer:
+    """Translate and format for one viewer: locale, time zone and text direction."""
+
+    locale: str = SOURCE_LOCALE
+    timezone: str = "UTC"
+    catalog_dir: Path = CATALOG_DIR
+    _t: NullTranslations = field(init=False, repr=False)
+    _babel: Locale = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        try:
+            self._babel = Locale.parse(self.locale)
+        except (UnknownLocaleError, ValueError):
+            self.locale, self._babel = SOURCE_LOCALE, Locale.parse(SOURCE_LOCALE)
+        self._t = translations(self.locale, self.catalog_dir)
+
+    # Translation ------------------------------------------------------------------
+    def gettext(self, message: str, **params: Any) -> str:
+        text = self._t.gettext(message)
+        return text.format(**params) if params else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **params: Any) -> str:
+        """Plural by the locale's rules; ``{n}`` is formatted for the locale."""
+        text = self._t.ngettext(singular, plural, n)
+        return text.format(n=self.number(n), **params)
+
+    def pgettext(self, context: str, message: str, **params: Any) -> str:
+        text = self._t.pgettext(context, message)
+        return text.format(**params) if params else text
+
+    # Formatting -------------------------------------------------------------------
+    @property
+    def direction(self) -> str:
+        return "rtl" if self._babel.text_direction == "rtl" else "ltr"
+
+    @property
+    def language_name(self) -> str:
+        return self._babel.get_display_name(self._babel) or self.locale
+
+    def number(self, value: float | int | None, digits: int = 0) -> str:
+        if value is None:
+            return "–"
+        pattern = None if digits == 0 else "#,##0." + "0" * digits
+        return format_decimal(value, format=pattern, locale=self._babel)
+
+    def percent(self, value: float | None) -> str:
+        return "–" if value is None else format_percent(value, locale=self._babel)
+
+    def date(self, value: date | datetime | None, fmt: str = "medium") -> str:
+        if value is None:
+            return "–"
+        if isinstance(value, datetime):
+            value = value.astimezone(ZoneInfo(self.timezone)).date()
+        return format_date(value, format=fmt, locale=self._babel)
+
+    def datetime(self, value: datetime | None, fmt: str = "medium") -> str:
+        if value is None:
+            return "–"
+        return format_datetime(value, format=fmt, tzinfo=ZoneInfo(self.timezone),
+                               locale=self._babel)
+
+
+def language_label(code: str) -> str:
+    """A language's own name ("français", "العربية"), for pickers."""
+    try:
+        return Locale.parse(code).get_display_name(Locale.parse(code)) or code
+    except (UnknownLocaleError, ValueError):
+        return code
