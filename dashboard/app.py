@@ -1,10 +1,39 @@
-"""Entrypoint: page config and navigation; the pages live in ``dashboard/views``."""
+"""Entrypoint: page config, language and user pickers, navigation.
+
+Shared choices (language, acting user) live here because widget keys vanish when a
+page is left; the pages themselves are in ``dashboard/views``.
+"""
 
 import streamlit as st
 
+from dashboard.context import language_picker, localizer, rtl_style, user_picker
+
 st.set_page_config(page_title="Hearback", page_icon="📣", layout="wide")
 
-pages = [
-    st.Page("views/overview.py", title="Overview", icon="📊", url_path="overview", default=True),
-]
-st.navigation(pages).run()
+loc = localizer()
+_ = loc.gettext
+rtl_style(loc)
+
+pages = {
+    _("Engagement"): [
+        st.Page("views/log_input.py", title=_("Log an input"), icon="✍️", url_path="log"),
+        st.Page("views/follow_ups.py", title=_("My follow-ups"), icon="📋",
+                url_path="follow-ups", default=True),
+        st.Page("views/input_detail.py", title=_("Input detail"), icon="🔎", url_path="input"),
+        st.Page("views/actions.py", title=_("Actions and commitments"), icon="✅",
+                url_path="actions"),
+        st.Page("views/locality.py", title=_("Locality history"), icon="📍",
+                url_path="locality"),
+    ],
+    _("Leadership"): [
+        st.Page("views/leadership.py", title=_("Leadership dashboard"), icon="📊",
+                url_path="leadership"),
+    ],
+    _("Administration"): [
+        st.Page("views/settings.py", title=_("Settings"), icon="⚙️", url_path="settings"),
+    ],
+}
+navigation = st.navigation(pages)
+language_picker(loc)
+user_picker(loc)
+navigation.run()

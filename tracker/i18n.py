@@ -36,6 +36,11 @@ LOCALES = COMPLETE_LOCALES + PUBLIC_LOCALES
 FALLBACKS: dict[str, tuple[str, ...]] = {"ln": ("fr",), "sg": ("fr",), "bm": ("fr",)}
 
 
+def N_(message: str) -> str:
+    """Mark a string for extraction where it is translated later (e.g. stored labels)."""
+    return message
+
+
 def po_path(locale: str, catalog_dir: Path = CATALOG_DIR) -> Path:
     return catalog_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 

@@ -1,0 +1,250 @@
+"""Input detail: the loop of one input — timeline, actions, report-backs, earlier asks."""
+
+from datetime import UTC, datetime, time
+
+import streamlit as st
+
+from dashboard.components.forms import field_error, flash, form_errors, run_write
+from dashboard.components.labels import code_formatter, term_formatter, term_label
+from dashboard.context import page_context
+from dashboard.resources import load_terms
+from tracker.codes import (
+    ActionStatus,
+    Audience,
+    LinkKind,
+    LoopState,
+    NotPossibleReason,
+    ReportMethod,
+    TermKind,
+)
+from tracker.db import read_session, write_session
+from tracker.errors import NotFoundError
+from tracker.i18n import LOCALES, language_label
+from tracker.queries import input_detail
+from tracker.register import action_register
+from tracker.services import (
+    acknowledge_input,
+    create_action,
+    link_action,
+    record_report_back,
+    set_action_status,
+)
+
+ctx = page_context()
+loc, _ = ctx.loc, ctx.loc.gettext
+label = code_formatter(loc)
+STEPS = [LoopState.RECEIVED, LoopState.ACKNOWLEDGED, LoopState.IN_ACTION, LoopState.ACTIONED,
+         LoopState.CLOSED]
+
+st.title(_("Input detail"))
+flash()
+asked = st.query_params.get("id") or st.session_state.get("detail_id")
+chosen = st.number_input(_("Input number"), min_value=1, step=1, key="detail_pick",
+                         value=int(asked) if asked and str(asked).isdigit() else None)
+if not chosen:
+    st.info(_("Open an input from My follow-ups, or type its number."))
+    st.stop()
+input_id = int(chosen)
+st.session_state["detail_id"] = input_id
+
+try:
+    with read_session(ctx.engine) as session:
+        detail = input_detail(session=session, actor=ctx.user, input_id=input_id)
+        open_actions = action_register(session=session, actor=ctx.user,
+                                       today=datetime.now(UTC).date(), status=None, limit=200)
+except NotFoundError:
+    st.error(_("There is no input #{id} you may read.", id=input_id))
+    st.stop()
+
+item = detail.input
+state_index = STEPS.index(item.loop_state)
+st.subheader(_("Input #{id}", id=item.id) + f" — {label(item.loop_state)}")
+st.progress((state_index + 1) / len(STEPS),
+            text=" → ".join(("**" + label(s) + "**") if s == item.loop_state else label(s)
+                            for s in STEPS))
+
+meta = st.columns(4)
+meta[0].metric(_("Received"), loc.date(item.received_at))
+meta[1].metric(_("Locality"), detail.locality_name)
+meta[2].metric(_("Respond by"), loc.date(item.respond_by))
+meta[3].metric(_("Sensitivity"), label(item.sensitivity))
+st.caption(" · ".join([
+    term_label(loc, TermKind.CHANNEL, item.channel_code),
+    term_label(loc, TermKind.INPUT_TYPE, item.type_code),
+    ", ".join(term_label(loc, TermKind.THEME, t) for t in item.theme_codes),
+    _("Urgency: {u}", u=label(item.urgency)),
+    language_label(item.language),
+]))
+if item.original_text is not None:
+    st.text(item.original_text)
+    if item.translation:
+        st.caption(_("Translation or summary:") + " " + item.translation)
+if item.source_group:
+    st.caption(_("Source: {group}", group=item.source_group))
+
+if detail.earlier.count:
+    with st.expander(loc.ngettext("Asked {n} time before from this locality",
+                                  "Asked {n} times before from this locality",
+                                  detail.earlier.count), expanded=True):
+        for e in detail.earlier.items:
+            st.page_link("views/input_detail.py", query_params={"id": str(e.id)},
+                         label=f"#{e.id} · {loc.date(e.received_at)} · {e.summary[:80]}")
+
+tab_actions, tab_report, tab_history = st.tabs(
+    [_("Actions"), _("Report back"), _("History")])
+
+# --- Actions -------------------------------------------------------------------
+with tab_actions:
+    if ctx.can_write and item.acknowledged_at is None:
+        st.button(_("Acknowledge"), key="ack", on_click=lambda: run_write(
+            "ack", lambda: _acknowledge(), _("Input acknowledged.")))
+    for action in detail.actions:
+        with st.container(border=True):
+            st.markdown(f"**{action.title}** · {label(action.status)} · "
+                        f"{term_label(loc, TermKind.ACTION_KIND, action.kind_code)} · "
+                        f"{label(action.link_kind)}")
+            if action.is_public_commitment:
+                st.caption(_("Public commitment due {date}", date=loc.date(action.due_date)))
+            if action.outcome:
+                st.caption(action.outcome)
+            if not ctx.can_write:
+                continue
+            form = f"status_{action.id}"
+            with st.form(form):
+                c1, c2 = st.columns(2)
+                c1.selectbox(_("Status"), [s.value for s in ActionStatus], key=f"{form}_status",
+                             index=[s.value for s in ActionStatus].index(action.status),
+                             format_func=label)
+                c2.selectbox(_("Reason if not possible"),
+                             [""] + [r.value for r in NotPossibleReason],
+                             key=f"{form}_reason", format_func=lambda c: label(c) if c else "–")
+                field_error(loc, form, "not_possible_reason", "status")
+                st.text_input(_("Outcome"), key=f"{form}_outcome", value=action.outcome or "")
+                form_errors(loc, form, {"not_possible_reason", "status"})
+                st.form_submit_button(_("Save status"), on_click=lambda a=action.id, f=form: run_write(
+                    f, lambda: _set_status(a, f), _("Action updated.")))
+
+    if ctx.can_write:
+        with st.expander(_("Create an action for this input"), expanded=not detail.actions), \
+                st.form("new_action"):
+            st.text_input(_("What the mission does"), key="na_title")
+            field_error(loc, "new_action", "title")
+            c1, c2, c3 = st.columns(3)
+            c1.selectbox(_("Kind"), [t.code for t in load_terms(TermKind.ACTION_KIND)],
+                         key="na_kind", format_func=term_formatter(loc, TermKind.ACTION_KIND))
+            c2.selectbox(_("Section responsible"),
+                         [t.code for t in load_terms(TermKind.SECTION)], key="na_section",
+                         format_func=term_formatter(loc, TermKind.SECTION))
+            c3.selectbox(_("Link"), [k.value for k in LinkKind], key="na_link",
+                         format_func=label)
+            c1, c2 = st.columns(2)
+            c1.checkbox(_("Public commitment"), key="na_public")
+            c2.date_input(_("Due date"), key="na_due", value=None)
+            field_error(loc, "new_action", "due_date")
+            form_errors(loc, "new_action", {"title", "due_date"})
+            st.form_submit_button(_("Create action"), type="primary", on_click=lambda: run_write(
+                "new_action", _create_action, _("Action created.")))
+        if open_actions:
+            with st.expander(_("Link an existing action")), st.form("link_action"):
+                titles = {a.id: f"#{a.id} {a.title} ({label(a.status)})" for a in open_actions
+                          if a.id not in {x.id for x in detail.actions}}
+                st.selectbox(_("Action"), list(titles), key="la_action",
+                             format_func=titles.get)
+                st.selectbox(_("Link"), [k.value for k in LinkKind], key="la_kind",
+                             format_func=label)
+                form_errors(loc, "link_action", set())
+                st.form_submit_button(_("Link"), on_click=lambda: run_write(
+                    "link_action", _link, _("Action linked.")))
+
+# --- Report back ---------------------------------------------------------------
+with tab_report:
+    for rb in detail.report_backs:
+        with st.container(border=True):
+            st.markdown(f"**{loc.date(rb.reported_at)}** · {label(rb.audience)} · "
+                        f"{label(rb.method)}" + (" · " + _("approved for public display")
+                                                 if rb.approved_public else ""))
+            for lang, text in rb.messages:
+                st.caption(language_label(lang))
+                st.text(text)
+    if ctx.can_write:
+        with st.form("report_back"):
+            c1, c2, c3 = st.columns(3)
+            c1.selectbox(_("To whom"), [a.value for a in Audience], key="rb_audience",
+                         index=1, format_func=label)
+            c2.selectbox(_("How"), [m.value for m in ReportMethod], key="rb_method",
+                         format_func=label)
+            c3.date_input(_("When"), key="rb_date", value=datetime.now(UTC).date(),
+                          max_value=datetime.now(UTC).date())
+            field_error(loc, "report_back", "reported_at")
+            for n in range(3):
+                c1, c2 = st.columns([1, 4])
+                c1.selectbox(_("Language"), ["", *list(LOCALES)], key=f"rb_lang{n}",
+                             index=1 + LOCALES.index(loc.locale) if n == 0 else 0,
+                             format_func=lambda c: language_label(c) if c else "–")
+                c2.text_area(_("Message"), key=f"rb_text{n}", height=68)
+            field_error(loc, "report_back", "messages")
+            st.checkbox(_("Approved for the public display"), key="rb_public")
+            form_errors(loc, "report_back", {"reported_at", "messages"})
+            st.form_submit_button(_("Record report-back"), type="primary", on_click=lambda: run_write(
+                "report_back", _report_back, _("Report-back recorded.")))
+
+# --- History ---------------------------------------------------------------------
+with tab_history:
+    for event in reversed(detail.timeline):
+        who = event.username or _("system")
+        what = _(event.verb)
+        line = f"{loc.datetime(event.at, 'short')} · **{who}** · {what} {event.entity}"
+        if event.reason:
+            line += " — " + _("reason: {reason}", reason=event.reason)
+        st.markdown(line)
+        if event.before or event.after:
+            changed = sorted(set(event.before or {}) | set(event.after or {}))
+            st.caption("; ".join(
+                f"{k}: {(event.before or {}).get(k, '–')} → {(event.after or {}).get(k, '–')}"
+                for k in changed if k not in ("original_text",))[:400])
+
+
+def _acknowledge() -> None:
+    with write_session(ctx.engine) as session:
+        acknowledge_input(session=session, actor=ctx.user, input_id=input_id)
+
+
+def _set_status(action_id: int, form: str) -> None:
+    s = st.session_state
+    with write_session(ctx.engine) as session:
+        set_action_status(session=session, actor=ctx.user, action_id=action_id,
+                          status=s[f"{form}_status"], reason=s[f"{form}_reason"] or None,
+                          outcome=s[f"{form}_outcome"])
+
+
+def _create_action() -> None:
+    s = st.session_state
+    with write_session(ctx.engine) as session:
+        create_action(session=session, actor=ctx.user, input_ids=[input_id],
+                      link_kind=LinkKind(s.na_link), data={
+                          "kind_code": s.na_kind, "title": s.na_title,
+                          "section_code": s.na_section, "is_public_commitment": s.na_public,
+                          "due_date": s.na_due, "locality_id": item.locality_id})
+    s.na_title = ""
+
+
+def _link() -> None:
+    s = st.session_state
+    with write_session(ctx.engine) as session:
+        link_action(session=session, actor=ctx.user, action_id=s.la_action,
+                    input_ids=[input_id], kind=LinkKind(s.la_kind))
+
+
+def _report_back() -> None:
+    s = st.session_state
+    messages = {s[f"rb_lang{n}"]: s[f"rb_text{n}"] for n in range(3)
+                if s[f"rb_lang{n}"] and s[f"rb_text{n}"].strip()}
+    now = datetime.now(UTC)
+    day = s.rb_date
+    at = now if day == now.date() else max(datetime.combine(day, time(12), UTC), item.received_at)
+    with write_session(ctx.engine) as session:
+        record_report_back(session=session, actor=ctx.user, data={
+            "input_ids": [input_id], "audience": s.rb_audience, "method": s.rb_method,
+            "reported_at": at, "messages": messages, "approved_public": s.rb_public})
+    for n in range(3):
+        s[f"rb_text{n}"] = ""
