@@ -1,0 +1,72 @@
+"""AppTest fixtures: a small database on a temporary SQLite file, caches cleared per test."""
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import Engine
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from tests.utils.factories import World, build_world, make_input
+from tracker.db import make_engine
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+
+
+@dataclass
+class AppDB:
+    engine: Engine
+    world: World
+    url: str
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches() -> Iterator[None]:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def app_db(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppDB]:
+    path = tmp_path / "app.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        world = build_world(session)
+        make_input(session, world.officer, world.town)
+        make_input(session, world.officer, world.village, theme_codes=["security"],
+                   type_code="alert", urgency="critical", hours=5)
+    monkeypatch.setenv("HEARBACK_DATABASE_URL", url)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    yield AppDB(engine, world, url)
+    engine.dispose()
+
+
+def open_page(page: str, **query: str) -> AppTest:
+    """Run the app, then switch to ``page`` (a path under dashboard/)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+    return at
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    """Press the (form submit) button whose label is ``label``."""
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r} in {[b.label for b in at.button]}"
+    matches[0].click()
+    return at.run()

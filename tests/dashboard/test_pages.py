@@ -1,0 +1,133 @@
+"""Every page renders, every form saves through the library, errors show and lose nothing."""
+
+import pytest
+from sqlmodel import Session, func, select
+
+from tests.dashboard.conftest import AppDB, click, open_page
+from tracker.models import Action, Input, Locality, ReportBack, User
+
+PAGES = [
+    "views/log_input.py", "views/follow_ups.py", "views/input_detail.py", "views/actions.py",
+    "views/locality.py", "views/leadership.py", "views/settings.py",
+]
+
+
+def count(app_db: AppDB, model: type) -> int:
+    with Session(app_db.engine) as s:
+        return s.exec(select(func.count()).select_from(model)).one()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(app_db: AppDB, page: str) -> None:
+    at = open_page(page)
+    assert not at.exception, at.exception
+    assert at.title, "each page has a title"
+
+
+def test_log_an_input_saves_and_says_asked_before(app_db: AppDB) -> None:
+    at = open_page("views/log_input.py")
+    at.selectbox(key="li_locality").set_value(app_db.world.village.id)
+    at.multiselect(key="li_themes").set_value(["security"])
+    at.selectbox(key="li_type").set_value("alert")
+    at.text_area(key="li_text").input("Des hommes armés ont été vus près de l'école.")
+    at.text_input(key="li_group").input("women's group, IDP site")
+    at.number_input(key="li_women").set_value(12)
+    before = count(app_db, Input)
+    click(at, "Record input")
+    assert not at.exception
+    assert count(app_db, Input) == before + 1
+    assert any("recorded" in s.value for s in at.success)
+    assert any("1 time before" in w.value for w in at.warning), [w.value for w in at.warning]
+    with Session(app_db.engine) as s:
+        saved = s.exec(select(Input).order_by(Input.id.desc())).first()  # type: ignore[union-attr]
+    assert saved.locality_id == app_db.world.village.id
+    assert saved.women == 12 and saved.source_group == "women's group, IDP site"
+    assert at.text_area(key="li_text").value == ""  # ready for the next one
+
+
+def test_log_an_input_error_keeps_what_was_typed(app_db: AppDB) -> None:
+    at = open_page("views/log_input.py")
+    at.multiselect(key="li_themes").set_value(["security", "health"])
+    at.text_input(key="li_group").input("call +243 812 345 678")
+    at.text_area(key="li_text").input("Il y a une épidémie au marché.")
+    before = count(app_db, Input)
+    click(at, "Record input")
+    assert count(app_db, Input) == before
+    assert any("phone number" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.multiselect(key="li_themes").value == ["security", "health"]
+    assert at.text_area(key="li_text").value == "Il y a une épidémie au marché."
+    assert at.text_input(key="li_group").value == "call +243 812 345 678"
+
+
+def test_viewer_cannot_log(app_db: AppDB) -> None:
+    at = open_page("views/log_input.py")
+    at.selectbox(key="_user_picker").set_value(app_db.world.viewer.id).run()
+    assert any("cannot record" in i.value or "can read" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label == "Record input"]
+
+
+def test_input_detail_create_action_status_and_report_back(app_db: AppDB) -> None:
+    at = open_page("views/input_detail.py", id="1")
+    assert not at.exception
+    assert any("Input #1" in h.value for h in at.subheader)
+    at.text_input(key="na_title").input("Réparer le forage")
+    at.checkbox(key="na_public").check()
+    click(at, "Create action")
+    assert any("due date" in e.value for e in at.error), "a public commitment needs a due date"
+    assert count(app_db, Action) == 0
+    assert at.text_input(key="na_title").value == "Réparer le forage"
+    at.checkbox(key="na_public").uncheck()
+    click(at, "Create action")
+    assert count(app_db, Action) == 1
+    assert any("In action" in h.value for h in at.subheader)
+
+    at.selectbox(key="status_1_status").set_value("done")
+    click(at, "Save status")
+    assert any("Actioned" in h.value for h in at.subheader)
+
+    at.text_area(key="rb_text0").input("Le forage a été réparé le mardi.")
+    click(at, "Record report-back")
+    assert count(app_db, ReportBack) == 1
+    assert any("Closed" in h.value for h in at.subheader)
+    with Session(app_db.engine) as s:
+        assert s.get(Input, 1).closed_at is not None
+
+
+def test_input_detail_unknown_input(app_db: AppDB) -> None:
+    at = open_page("views/input_detail.py", id="999")
+    assert any("no input #999" in e.value for e in at.error)
+
+
+def test_follow_ups_filters_change_rows(app_db: AppDB) -> None:
+    at = open_page("views/follow_ups.py")
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 2
+    at.radio(key="fu_scope").set_value("area").run()
+    at.selectbox(key="fu_place").set_value(app_db.world.village.id).run()
+    frame = at.dataframe[0].value
+    assert len(frame) == 1 and frame.iloc[0]["id"] == 2
+
+
+def test_settings_add_place_and_user(app_db: AppDB) -> None:
+    at = open_page("views/settings.py")
+    at.selectbox(key="_user_picker").set_value(app_db.world.admin.id).run()
+    at.text_input(key="sp_name").input("Kibali")
+    at.selectbox(key="sp_parent").set_value(app_db.world.north.id)
+    at.selectbox(key="sp_level").set_value("territory")
+    click(at, "Add place")
+    assert not at.exception
+    with Session(app_db.engine) as s:
+        place = s.exec(select(Locality).where(Locality.name == "Kibali")).one()
+        assert place.region_id == app_db.world.north.id
+    at.text_input(key="su_name").input("new officer")
+    click(at, "Add user")
+    assert any("letters, digits" in e.value for e in at.error)
+    at.text_input(key="su_name").input("new.officer")
+    click(at, "Add user")
+    with Session(app_db.engine) as s:
+        assert s.exec(select(User).where(User.username == "new.officer")).one().role == "officer"
+
+
+def test_settings_refuses_non_admin(app_db: AppDB) -> None:
+    at = open_page("views/settings.py")
+    assert any("Only an admin" in w.value for w in at.warning)
