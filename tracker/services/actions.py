@@ -53,6 +53,13 @@ def _check_rules(status: str, reason: Any, is_commitment: bool, due: date | None
         raise ValidationError("say why the action is not possible", field="not_possible_reason")
 
 
+def _link_kind(value: LinkKind | str) -> LinkKind:
+    try:
+        return LinkKind(value)
+    except ValueError as exc:
+        raise ValidationError(f"unknown link kind {value!r}", field="link_kind") from exc
+
+
 def _link(session: Session, actor: User, action: Action, input_ids: Iterable[int],
           kind: LinkKind, at: datetime) -> list[int]:
     linked = set(linked_input_ids(session, action.id))  # type: ignore[arg-type]
@@ -77,11 +84,12 @@ def create_action(
     actor: User,
     data: ActionCreate | dict[str, Any],
     input_ids: Iterable[int] = (),
-    link_kind: LinkKind = LinkKind.ANSWERS,
+    link_kind: LinkKind | str = LinkKind.ANSWERS,
 ) -> ActionPublic:
     """Create an action (or commitment) and link it to inputs, all in one transaction."""
     require_writer(actor)
     data = parse(ActionCreate, data)
+    link_kind = _link_kind(link_kind)
     with unit_of_work(session):
         require_term(session, TermKind.ACTION_KIND, data.kind_code, "kind_code")
         require_term(session, TermKind.COMPONENT, data.component_code, "component_code")
@@ -116,16 +124,17 @@ def link_action(
     actor: User,
     action_id: int,
     input_ids: Iterable[int],
-    kind: LinkKind = LinkKind.ANSWERS,
+    kind: LinkKind | str = LinkKind.ANSWERS,
     at: datetime | None = None,
 ) -> ActionPublic:
     """Link an existing action to more inputs; already-linked inputs are left as they are."""
     require_writer(actor)
+    kind = _link_kind(kind)
     at = at or utcnow()
     with unit_of_work(session):
         not_in_future(at, "at")
         action = _get_action(session, action_id)
-        added = _link(session, actor, action, input_ids, LinkKind(kind), at)
+        added = _link(session, actor, action, input_ids, kind, at)
         session.flush()
         refresh_loop_facts(session, added)
     return to_public(session, action)
