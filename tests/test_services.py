@@ -429,7 +429,7 @@ def test_readers_cannot_write(session: Session, world: World, who: str,
     (["basic_services", "conduct"], None, "restricted"),
     (["security", "human_rights"], None, "internal"),
     (["security"], "confidential", "confidential"),
-    (["crsv"], "public", "public"),  # an explicit choice is the recorder's to make
+    (["security"], "public", "public"),
 ])
 def test_sensitivity_defaults_from_themes(session: Session, world: World, themes: list[str],
                                           given: str | None, expected: str) -> None:
@@ -437,6 +437,23 @@ def test_sensitivity_defaults_from_themes(session: Session, world: World, themes
     item = make_input(session, world.officer, world.town, theme_codes=themes, **extra)
     assert item.sensitivity == expected
     assert session.get(Input, item.id).sensitivity == expected  # type: ignore[union-attr]
+
+
+def test_only_an_admin_lowers_a_restricted_theme(session: Session, world: World) -> None:
+    with pytest.raises(ValidationError) as err:
+        make_input(session, world.officer, world.town, theme_codes=["crsv"], sensitivity="public")
+    assert err.value.field == "sensitivity"
+    item = make_input(session, world.officer, world.town, theme_codes=["security"])
+    with pytest.raises(ValidationError):
+        edit_input(session=session, actor=world.officer, input_id=item.id,
+                   changes={"theme_codes": ["security", "conduct"], "sensitivity": "internal"},
+                   reason="reclassified")
+    edited = edit_input(session=session, actor=world.officer, input_id=item.id,
+                        changes={"theme_codes": ["security", "conduct"]}, reason="reclassified")
+    assert edited.sensitivity == "restricted"
+    lowered = make_input(session, world.admin, world.town, theme_codes=["crsv"],
+                         sensitivity="confidential")
+    assert lowered.sensitivity == "confidential"
 
 
 @pytest.mark.parametrize(("type_code", "urgency", "hours"), [

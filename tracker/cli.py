@@ -224,6 +224,33 @@ def serve(ctx: click.Context, with_demo: bool, port: int, demo_inputs: int) -> N
     sys.exit(subprocess.call(command, env=env))
 
 
+@cli.group()
+def i18n() -> None:
+    """Translation catalogs: extract and merge strings, report completeness."""
+
+
+@i18n.command("update")
+def i18n_update() -> None:
+    """Extract strings into i18n/messages.pot and merge them into every catalog."""
+    from tracker.catalogs import update
+
+    for path in update():
+        click.echo(f"wrote {path.relative_to(path.parents[2]) if 'LC_MESSAGES' in path.parts else path.name}")
+
+
+@i18n.command("status")
+def i18n_status() -> None:
+    """Print how complete each language's catalog is."""
+    from tracker.catalogs import completeness, extract
+    from tracker.i18n import LOCALES, language_label
+
+    wanted = {m.id[0] if isinstance(m.id, tuple) else m.id for m in extract() if m.id}
+    for locale in LOCALES:
+        c = completeness(locale, wanted)
+        click.echo(f"{locale:3} {language_label(locale):12} {c.percent:5.1f}%  "
+                   f"{c.translated}/{c.total}" + (f"  ({c.fuzzy} fuzzy)" if c.fuzzy else ""))
+
+
 def main() -> None:
     cli(obj={}, prog_name="hearback")
 

@@ -7,7 +7,7 @@ from sqlmodel import Session, delete, select
 
 from tracker.access import can_read, require_writer
 from tracker.audit import record_event, snapshot
-from tracker.codes import Sensitivity, TermKind
+from tracker.codes import Role, Sensitivity, TermKind
 from tracker.errors import ValidationError
 from tracker.loop import loop_state
 from tracker.models import Input, InputTheme, ServiceLevel, Term, User
@@ -47,6 +47,21 @@ def default_sensitivity(session: Session, theme_codes: list[str]) -> Sensitivity
         )
     ).first()
     return Sensitivity.RESTRICTED if restricted else Sensitivity.INTERNAL
+
+
+def choose_sensitivity(session: Session, actor: User, theme_codes: list[str],
+                       asked: Sensitivity | str | None) -> Sensitivity:
+    """The default from the themes, or the recorder's choice; only an admin may lower a
+    restricted theme (sexual violence, conduct of UN personnel) below restricted."""
+    default = default_sensitivity(session, theme_codes)
+    if asked is None:
+        return default
+    asked = Sensitivity(asked)
+    if (default == Sensitivity.RESTRICTED and asked != Sensitivity.RESTRICTED
+            and actor.role != Role.ADMIN):
+        raise ValidationError("inputs on this theme stay restricted; ask an admin to change it",
+                              field="sensitivity")
+    return asked
 
 
 def _check_codes(session: Session, data: InputCreate | InputUpdate) -> None:
@@ -89,7 +104,7 @@ def record_input(
         fields["section_code"] = data.section_code or actor.section_code
         item = Input(
             **fields,
-            sensitivity=(data.sensitivity or default_sensitivity(session, data.theme_codes)).value,
+            sensitivity=choose_sensitivity(session, actor, data.theme_codes, data.sensitivity).value,
             recorded_by_id=actor.id,  # type: ignore[arg-type]
             recorded_at=utcnow(),
             respond_by=respond_by(
@@ -154,6 +169,12 @@ def edit_input(
         new_themes = updates.pop("theme_codes", None)
         if new_themes is not None and not new_themes:
             raise ValidationError("at least one theme", field="theme_codes")
+        themes_after = new_themes if new_themes is not None else before["theme_codes"]
+        if "sensitivity" in updates or new_themes is not None:
+            asked = updates.get("sensitivity")
+            if asked is None and default_sensitivity(session, themes_after) != "restricted":
+                asked = item.sensitivity  # a new theme that is not restricted keeps the level
+            updates["sensitivity"] = choose_sensitivity(session, actor, themes_after, asked)
         for name, value in updates.items():
             setattr(item, name, getattr(value, "value", value))
         if {"type_code", "urgency", "received_at"} & updates.keys():
