@@ -1,17 +1,124 @@
-"""Leadership dashboard: how the mission listens and answers, with trends and breakdowns."""
+"""Leadership dashboard: how the mission listens and answers, with trends and breakdowns.
+
+Every figure below goes through the same ``Filters`` chosen at the top, and every read
+is cached per filter set (figures are aggregates, the same for every role).
+"""
+
+from datetime import UTC, date, datetime, timedelta
 
 import streamlit as st
 
+from dashboard.components.labels import code_formatter, place_formatter, term_formatter
 from dashboard.context import page_context
+from dashboard.resources import cached, get_engine, load_places, load_terms
+from tracker import breakdowns, charts
+from tracker.codes import LocalityLevel, TermKind
 from tracker.db import read_session
-from tracker.metrics import figures
+from tracker.metrics import Filters
 
 ctx = page_context()
 loc, _ = ctx.loc, ctx.loc.gettext
+label = code_formatter(loc)
+PERIODS = {"30": 30, "90": 90, "365": 365, "all": None}
+
+
+@cached(ttl=120, max_entries=64)
+def _trends(filters: Filters, today: date) -> breakdowns.Trends:
+    with read_session(get_engine()) as session:
+        return breakdowns.kpis_with_trend(session, filters, datetime.now(UTC))
+
+
+@cached(ttl=120, max_entries=256)
+def _breakdown(name: str, filters: Filters, *args: object) -> object:
+    """One breakdown frame; ``name`` is a function of ``tracker.breakdowns``."""
+    with read_session(get_engine()) as session:
+        return getattr(breakdowns, name)(session, filters, *args)
+
 
 st.title(_("Leadership dashboard"))
-with read_session(ctx.engine) as session:
-    f = figures(session)
-cols = st.columns(4)
-cols[0].metric(_("Inputs received"), loc.number(f.inputs_total))
-cols[1].metric(_("Loop closed"), loc.percent(f.closure_rate))
+today = datetime.now(UTC).date()
+c1, c2, c3, c4 = st.columns(4)
+period = c1.selectbox(_("Period"), list(PERIODS), index=1, key="ld_period",
+                      format_func={"30": _("Last 30 days"), "90": _("Last 90 days"),
+                                   "365": _("Last 12 months"), "all": _("All time")}.get)
+regions = [p.id for p in load_places(LocalityLevel.REGION)]
+region = c2.selectbox(_("Region"), [None, *regions], key="ld_region",
+                      format_func=lambda i: _("All regions") if i is None else place_formatter()(i))
+component = c3.selectbox(_("Component"), [None] + [t.code for t in load_terms(TermKind.COMPONENT)],
+                         key="ld_component", format_func=lambda c: _("All components") if c is None
+                         else term_formatter(loc, TermKind.COMPONENT)(c))
+theme = c4.selectbox(_("Theme"), [None] + [t.code for t in load_terms(TermKind.THEME)],
+                     key="ld_theme", format_func=lambda c: _("All themes") if c is None
+                     else term_formatter(loc, TermKind.THEME)(c))
+days = PERIODS[period]
+filters = Filters(since=today - timedelta(days=days - 1) if days else None,
+                  until=today if days else None, area_id=region, theme_code=theme,
+                  component_code=component)
+
+trends = _trends(filters, today)
+TILES = [
+    ("closure_rate", _("Loop closed"), loc.percent, lambda d: f"{d * 100:+.1f} pp"),
+    ("median_days_to_report_back", _("Median days to report back"),
+     lambda v: loc.number(v, 1), lambda d: f"{d:+.1f}"),
+    ("overdue_open", _("Overdue open inputs"), loc.number, lambda d: f"{d:+,.0f}"),
+    ("commitments_kept_rate", _("Commitments kept on time"), loc.percent,
+     lambda d: f"{d * 100:+.1f} pp"),
+    ("repeat_asks", _("Repeated asks"), loc.number, lambda d: f"{d:+,.0f}"),
+    ("share_women", _("Participants who are women"), loc.percent, lambda d: f"{d * 100:+.1f} pp"),
+    ("share_rural", _("Inputs from rural or remote places"), loc.percent,
+     lambda d: f"{d * 100:+.1f} pp"),
+]
+cols = st.columns(len(TILES))
+for col, (name, title, show, delta) in zip(cols, TILES, strict=True):
+    kpi = trends[name]
+    col.metric(title, show(kpi.current) if kpi.current is not None else "–",
+               delta=delta(kpi.delta) if kpi.delta is not None else None,
+               delta_color="normal" if kpi.higher_is_better else "inverse",
+               help=_("Change against the previous period of the same length."), border=True)
+
+left, right = st.columns(2)
+with left:
+    st.subheader(_("Inputs received and closed, per week"))
+    st.altair_chart(charts.flow_chart(_breakdown("weekly_flow", filters), loc), width="stretch")
+with right:
+    st.subheader(_("Time to report back"))
+    st.altair_chart(charts.report_back_chart(_breakdown("report_back_distribution", filters),
+                                             loc), width="stretch")
+
+st.subheader(_("Where the loop closes"))
+dims = ["region", "theme", "channel", "component"]
+for tab, by in zip(st.tabs([charts.dimension_title(loc, d) for d in dims]), dims, strict=True):
+    with tab:
+        st.altair_chart(charts.closure_chart(_breakdown("closure_by", filters, by), loc, by),
+                        width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader(_("Who is heard"))
+    st.altair_chart(charts.inclusion_chart(_breakdown("inclusion_over_time", filters), loc),
+                    width="stretch")
+with right:
+    st.subheader(_("Localities"))
+    st.altair_chart(charts.locality_map_chart(_breakdown("locality_map", filters), loc),
+                    width="stretch")
+
+now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+st.subheader(_("Bottlenecks: open inputs by section"))
+neck = _breakdown("bottlenecks", filters, now)
+if neck.empty:
+    st.caption(_("No open input."))
+else:
+    st.dataframe(neck.assign(label=neck["label"].fillna("–"))[
+        ["label", "open", "overdue", "oldest_days"]].rename(columns={
+            "label": _("Section"), "open": _("Open"), "overdue": _("Overdue"),
+            "oldest_days": _("Oldest (days)")}), hide_index=True, width="stretch")
+oldest = _breakdown("oldest_open", filters, now, 15)
+if not oldest.empty:
+    st.caption(_("Oldest open inputs (no text is shown here)"))
+    st.dataframe(oldest.assign(loop_state=oldest["loop_state"].map(label))[
+        ["id", "received_at", "locality", "section_label", "type_label", "loop_state",
+         "days_open"]].rename(columns={
+            "received_at": _("Received"), "locality": _("Locality"),
+            "section_label": _("Section"), "type_label": _("Type"),
+            "loop_state": _("State"), "days_open": _("Days open")}),
+        hide_index=True, width="stretch")

@@ -131,3 +131,20 @@ def test_settings_add_place_and_user(app_db: AppDB) -> None:
 def test_settings_refuses_non_admin(app_db: AppDB) -> None:
     at = open_page("views/settings.py")
     assert any("Only an admin" in w.value for w in at.warning)
+
+
+def _tile(at, title: str) -> str:  # type: ignore[no-untyped-def]
+    return next(m.value for m in at.metric if m.label == title)
+
+
+def test_leadership_filters_change_the_figures(app_db: AppDB) -> None:
+    at = open_page("views/leadership.py")
+    assert not at.exception
+    at.selectbox(key="ld_period").set_value("all").run()
+    assert _tile(at, "Overdue open inputs") == "2"
+    at.selectbox(key="ld_region").set_value(app_db.world.south.id).run()
+    assert not at.exception
+    assert _tile(at, "Overdue open inputs") == "0"
+    at.selectbox(key="ld_region").set_value(None).run()
+    at.selectbox(key="ld_theme").set_value("security").run()
+    assert _tile(at, "Overdue open inputs") == "1"
