@@ -29,6 +29,7 @@ _FIXED_DATE = datetime(2026, 1, 1)
 def extract(root: Path = PROJECT_ROOT) -> Catalog:
     """Every translatable string in the sources, as a template catalog."""
     catalog = Catalog(project="Hearback", version="1", creation_date=_FIXED_DATE,
+                      copyright_holder="Hearback contributors",
                       charset="utf-8", fuzzy=False)
     method_map = [("**.py", "python")]
     for folder in SOURCE_DIRS:
@@ -63,7 +64,8 @@ def update(catalog_dir: Path = CATALOG_DIR) -> list[Path]:
             with path.open("rb") as fp:
                 catalog = read_po(fp, locale=locale)
         else:
-            catalog = Catalog(locale=locale, project="Hearback", creation_date=_FIXED_DATE)
+            catalog = Catalog(locale=locale, project="Hearback", version="1", fuzzy=False,
+                              creation_date=_FIXED_DATE, copyright_holder="Hearback contributors")
             path.parent.mkdir(parents=True, exist_ok=True)
         catalog.update(template, update_header_comment=False)
         catalog.revision_date = _FIXED_DATE
