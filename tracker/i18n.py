@@ -53,6 +53,11 @@ def _compiled(locale: str, mtime: float, catalog_dir: Path) -> Translations | No
         return None
     with path.open("rb") as fp:
         catalog = read_po(fp, locale=locale)
+    # An untranslated plural is a tuple of empty strings, which write_mo would keep (and
+    # show the English msgid); drop it so the fallback language answers instead.
+    for message in list(catalog):
+        if message.id and isinstance(message.string, tuple) and not all(message.string):
+            catalog.delete(message.id, context=message.context)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
