@@ -223,9 +223,13 @@ def repeat_asks(session: Session, filters: Filters) -> int:
         clause = area_clause(session, filters.area_id)
         if clause is not None:
             inner_where.append(clause)
-    end = filters.period_bounds()[1]
+    start, end = filters.period_bounds()
     if end is not None:
         inner_where.append(_in.received_at < end)
+    if start is not None:
+        # An input closed before the period began cannot be open for one received in it.
+        inner_where.append(or_(_in.received_at >= start, _in.closed_at.is_(None),
+                               _in.closed_at > start))
     open_until = func.max(func.coalesce(_in.closed_at, literal(never, UTCDateTime))).over(
         partition_by=(_in.locality_id, _th.theme_code),
         order_by=(_in.received_at, _in.id),

@@ -6,6 +6,7 @@ every figure comes from ``tracker.metrics.figures`` so the two can never disagre
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -60,23 +61,36 @@ def previous_period(filters: Filters, today: date, days: int = 30) -> tuple[Filt
     return current, replace(filters, since=since - length, until=until - length)
 
 
-def kpis_with_trend(session: Session, filters: Filters, now: datetime) -> Trends:
-    """Headline figures for the period and the one before it, with the change between them.
+def trend_periods(filters: Filters, now: datetime
+                  ) -> tuple[tuple[Filters, datetime], tuple[Filters, datetime] | None]:
+    """(filters, as-of) of the period shown and of the one before it (none for all time).
 
     The previous period is read as of ``now`` minus the period's length, so "overdue" and
     "commitments due" mean the same in both; an input closed since then counts as closed.
     """
     if filters.since is None and filters.until is None:
-        everything = figures(session, filters, now=now).as_dict()
-        return Trends(current=filters, previous=None, kpis=tuple(
-            KpiTrend(name, everything[name], None, None, better) for name, better in KPIS))
+        return (filters, now), None
     current, previous = previous_period(filters, now.date())
     shift = current.since - previous.since  # type: ignore[operator]
-    now_figures = figures(session, current, now=now).as_dict()
-    then_figures = figures(session, previous, now=now - shift).as_dict()
+    return (current, now), (previous, now - shift)
+
+
+def combine(current: tuple[Filters, dict[str, Any]],
+            previous: tuple[Filters, dict[str, Any]] | None) -> Trends:
+    """Pair the figures of two periods into KPI trends."""
     kpis = []
     for name, higher_is_better in KPIS:
-        cur, prev = now_figures[name], then_figures[name]
+        cur = current[1][name]
+        prev = previous[1][name] if previous else None
         delta = None if cur is None or prev is None else cur - prev
         kpis.append(KpiTrend(name, cur, prev, delta, higher_is_better))
-    return Trends(current=current, previous=previous, kpis=tuple(kpis))
+    return Trends(current=current[0], previous=previous[0] if previous else None,
+                  kpis=tuple(kpis))
+
+
+def kpis_with_trend(session: Session, filters: Filters, now: datetime) -> Trends:
+    """Headline figures for the period and the one before it, with the change between them."""
+    shown, before = trend_periods(filters, now)
+    current = (shown[0], figures(session, shown[0], now=shown[1]).as_dict())
+    previous = (before[0], figures(session, before[0], now=before[1]).as_dict()) if before else None
+    return combine(current, previous)

@@ -4,17 +4,17 @@ Every figure below goes through the same ``Filters`` chosen at the top, and ever
 is cached per filter set (figures are aggregates, the same for every role).
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 
 from dashboard.components.labels import code_formatter, place_formatter, term_formatter
 from dashboard.context import page_context
 from dashboard.resources import cached, get_engine, load_places, load_terms
-from tracker import breakdowns, charts
+from tracker import charts
 from tracker.codes import LocalityLevel, TermKind
-from tracker.db import read_session
 from tracker.metrics import Filters
+from tracker.overview import LeadershipData, leadership_data
 
 ctx = page_context()
 loc, _ = ctx.loc, ctx.loc.gettext
@@ -22,17 +22,10 @@ label = code_formatter(loc)
 PERIODS = {"30": 30, "90": 90, "365": 365, "all": None}
 
 
-@cached(ttl=120, max_entries=64)
-def _trends(filters: Filters, today: date) -> breakdowns.Trends:
-    with read_session(get_engine()) as session:
-        return breakdowns.kpis_with_trend(session, filters, datetime.now(UTC))
-
-
-@cached(ttl=120, max_entries=256)
-def _breakdown(name: str, filters: Filters, *args: object) -> object:
-    """One breakdown frame; ``name`` is a function of ``tracker.breakdowns``."""
-    with read_session(get_engine()) as session:
-        return getattr(breakdowns, name)(session, filters, *args)
+@cached(ttl=120, max_entries=32)
+def _data(filters: Filters, as_of: datetime) -> LeadershipData:
+    """All figures for one filter set, read in parallel; the same for every role."""
+    return leadership_data(get_engine(), filters, as_of)
 
 
 st.title(_("Leadership dashboard"))
@@ -55,7 +48,9 @@ filters = Filters(since=today - timedelta(days=days - 1) if days else None,
                   until=today if days else None, area_id=region, theme_code=theme,
                   component_code=component)
 
-trends = _trends(filters, today)
+now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+data = _data(filters, now)
+trends = data.trends
 TILES = [
     ("closure_rate", _("Loop closed"), loc.percent, lambda d: f"{d * 100:+.1f} pp"),
     ("median_days_to_report_back", _("Median days to report back"),
@@ -79,32 +74,29 @@ for col, (name, title, show, delta) in zip(cols, TILES, strict=True):
 left, right = st.columns(2)
 with left:
     st.subheader(_("Inputs received and closed, per week"))
-    st.altair_chart(charts.flow_chart(_breakdown("weekly_flow", filters), loc), width="stretch")
+    st.altair_chart(charts.flow_chart(data.weekly_flow, loc), width="stretch")
 with right:
     st.subheader(_("Time to report back"))
-    st.altair_chart(charts.report_back_chart(_breakdown("report_back_distribution", filters),
-                                             loc), width="stretch")
+    st.altair_chart(charts.report_back_chart(data.report_back_distribution, loc), width="stretch")
 
 st.subheader(_("Where the loop closes"))
-dims = ["region", "theme", "channel", "component"]
+dims = list(data.closure_by)
 for tab, by in zip(st.tabs([charts.dimension_title(loc, d) for d in dims]), dims, strict=True):
     with tab:
-        st.altair_chart(charts.closure_chart(_breakdown("closure_by", filters, by), loc, by),
-                        width="stretch")
+        st.altair_chart(charts.closure_chart(data.closure_by[by], loc, by), width="stretch")
 
 left, right = st.columns(2)
 with left:
     st.subheader(_("Who is heard"))
-    st.altair_chart(charts.inclusion_chart(_breakdown("inclusion_over_time", filters), loc),
+    st.altair_chart(charts.inclusion_chart(data.inclusion, loc),
                     width="stretch")
 with right:
     st.subheader(_("Localities"))
-    st.altair_chart(charts.locality_map_chart(_breakdown("locality_map", filters), loc),
+    st.altair_chart(charts.locality_map_chart(data.locality_map, loc),
                     width="stretch")
 
-now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 st.subheader(_("Bottlenecks: open inputs by section"))
-neck = _breakdown("bottlenecks", filters, now)
+neck = data.bottlenecks
 if neck.empty:
     st.caption(_("No open input."))
 else:
@@ -112,7 +104,7 @@ else:
         ["label", "open", "overdue", "oldest_days"]].rename(columns={
             "label": _("Section"), "open": _("Open"), "overdue": _("Overdue"),
             "oldest_days": _("Oldest (days)")}), hide_index=True, width="stretch")
-oldest = _breakdown("oldest_open", filters, now, 15)
+oldest = data.oldest_open
 if not oldest.empty:
     st.caption(_("Oldest open inputs (no text is shown here)"))
     st.dataframe(oldest.assign(loop_state=oldest["loop_state"].map(label))[
