@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard.context import language_picker, localizer, rtl_style, user_picker
 
-st.set_page_config(page_title="Hearback", page_icon="📣", layout="wide")
+st.set_page_config(page_title="Hearback", page_icon=":material/campaign:", layout="wide")
 
 loc = localizer()
 _ = loc.gettext
@@ -16,21 +16,21 @@ rtl_style(loc)
 
 pages = {
     _("Engagement"): [
-        st.Page("views/log_input.py", title=_("Log an input"), icon="✍️", url_path="log"),
-        st.Page("views/follow_ups.py", title=_("My follow-ups"), icon="📋",
+        st.Page("views/log_input.py", title=_("Log an input"), icon=":material/edit_note:", url_path="log"),
+        st.Page("views/follow_ups.py", title=_("My follow-ups"), icon=":material/checklist:",
                 url_path="follow-ups", default=True),
-        st.Page("views/input_detail.py", title=_("Input detail"), icon="🔎", url_path="input"),
-        st.Page("views/actions.py", title=_("Actions and commitments"), icon="✅",
+        st.Page("views/input_detail.py", title=_("Input detail"), icon=":material/search:", url_path="input"),
+        st.Page("views/actions.py", title=_("Actions and commitments"), icon=":material/task_alt:",
                 url_path="actions"),
-        st.Page("views/locality.py", title=_("Locality history"), icon="📍",
+        st.Page("views/locality.py", title=_("Locality history"), icon=":material/location_on:",
                 url_path="locality"),
     ],
     _("Leadership"): [
-        st.Page("views/leadership.py", title=_("Leadership dashboard"), icon="📊",
+        st.Page("views/leadership.py", title=_("Leadership dashboard"), icon=":material/monitoring:",
                 url_path="leadership"),
     ],
     _("Administration"): [
-        st.Page("views/settings.py", title=_("Settings"), icon="⚙️", url_path="settings"),
+        st.Page("views/settings.py", title=_("Settings"), icon=":material/settings:", url_path="settings"),
     ],
 }
 navigation = st.navigation(pages)

@@ -219,7 +219,8 @@ def serve(ctx: click.Context, with_demo: bool, port: int, demo_inputs: int) -> N
     app = PROJECT_ROOT / "dashboard" / "app.py"
     env = os.environ | {"HEARBACK_DATABASE_URL": ctx.obj["db"]}
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "viewer"]
     click.echo(f"Hearback is starting on http://localhost:{port}")
     sys.exit(subprocess.call(command, env=env))
 

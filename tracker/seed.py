@@ -7,82 +7,83 @@ admin's edits.
 from sqlmodel import Session, select
 
 from tracker.codes import TermKind, Urgency
+from tracker.i18n import N_
 from tracker.models import ServiceLevel, Term
 
 CHANNELS = [
-    ("town_hall", "Community meeting / town hall"),
-    ("protection_committee", "Local protection committee"),
-    ("alert_network", "Alert network call (phone/radio/toll-free)"),
-    ("cla_engagement", "CLA engagement"),
-    ("jpt_mission", "Joint protection team mission"),
-    ("patrol", "Patrol (dismounted or vehicle)"),
-    ("perception_survey", "Perception survey"),
-    ("hotline_sms", "Hotline / SMS"),
-    ("complaint_box", "Complaint box"),
-    ("radio_call_in", "Radio call-in"),
-    ("remote", "Remote (phone/video)"),
-    ("walk_in", "Walk-in at base"),
-    ("partner", "Via partner NGO/CSO"),
+    ("town_hall", N_("Community meeting / town hall")),
+    ("protection_committee", N_("Local protection committee")),
+    ("alert_network", N_("Alert network call (phone/radio/toll-free)")),
+    ("cla_engagement", N_("CLA engagement")),
+    ("jpt_mission", N_("Joint protection team mission")),
+    ("patrol", N_("Patrol (dismounted or vehicle)")),
+    ("perception_survey", N_("Perception survey")),
+    ("hotline_sms", N_("Hotline / SMS")),
+    ("complaint_box", N_("Complaint box")),
+    ("radio_call_in", N_("Radio call-in")),
+    ("remote", N_("Remote (phone/video)")),
+    ("walk_in", N_("Walk-in at base")),
+    ("partner", N_("Via partner NGO/CSO")),
 ]
 
 INPUT_TYPES = [
-    ("question", "Question"),
-    ("request", "Request / need"),
-    ("complaint", "Complaint"),
-    ("suggestion", "Suggestion"),
-    ("thanks", "Thanks / praise"),
-    ("rumour", "Rumour / misinformation"),
-    ("alert", "Alert / threat (early warning)"),
-    ("perception", "Perception / opinion"),
+    ("question", N_("Question")),
+    ("request", N_("Request / need")),
+    ("complaint", N_("Complaint")),
+    ("suggestion", N_("Suggestion")),
+    ("thanks", N_("Thanks / praise")),
+    ("rumour", N_("Rumour / misinformation")),
+    ("alert", N_("Alert / threat (early warning)")),
+    ("perception", N_("Perception / opinion")),
 ]
 
 # (code, label, restricted by default)
 THEMES = [
-    ("security", "Physical security and threats", False),
-    ("crsv", "Protection of women and girls / conflict-related sexual violence", True),
-    ("conduct", "Conduct of UN personnel (incl. sexual exploitation and abuse)", True),
-    ("human_rights", "Human rights", False),
-    ("child_protection", "Child protection", False),
-    ("land_conflict", "Intercommunal conflict and land", False),
-    ("security_forces", "Host-state security forces", False),
-    ("justice", "Justice and rule of law", False),
-    ("ddr_cvr", "DDR / community violence reduction", False),
-    ("basic_services", "Basic services and quick-impact project needs", False),
-    ("humanitarian", "Humanitarian assistance", False),
-    ("mandate", "Mission mandate and conduct", False),
-    ("rumours", "Information and rumours", False),
-    ("health", "Health (epidemics)", False),
+    ("security", N_("Physical security and threats"), False),
+    ("crsv", N_("Protection of women and girls / conflict-related sexual violence"), True),
+    ("conduct", N_("Conduct of UN personnel (incl. sexual exploitation and abuse)"), True),
+    ("human_rights", N_("Human rights"), False),
+    ("child_protection", N_("Child protection"), False),
+    ("land_conflict", N_("Intercommunal conflict and land"), False),
+    ("security_forces", N_("Host-state security forces"), False),
+    ("justice", N_("Justice and rule of law"), False),
+    ("ddr_cvr", N_("DDR / community violence reduction"), False),
+    ("basic_services", N_("Basic services and quick-impact project needs"), False),
+    ("humanitarian", N_("Humanitarian assistance"), False),
+    ("mandate", N_("Mission mandate and conduct"), False),
+    ("rumours", N_("Information and rumours"), False),
+    ("health", N_("Health (epidemics)"), False),
 ]
 
-COMPONENTS = [("civilian", "Civilian"), ("military", "Military"), ("police", "Police")]
+COMPONENTS = [("civilian", N_("Civilian")), ("military", N_("Military")), ("police", N_("Police"))]
 
 # (code, label, component)
 SECTIONS = [
-    ("civil_affairs", "Civil Affairs", "civilian"),
-    ("human_rights", "Human Rights", "civilian"),
-    ("child_protection", "Child Protection", "civilian"),
-    ("womens_protection", "Women's Protection", "civilian"),
-    ("public_information", "Public Information", "civilian"),
-    ("ddr", "DDR / CVR", "civilian"),
-    ("rule_of_law", "Rule of Law", "civilian"),
-    ("conduct_discipline", "Conduct and Discipline", "civilian"),
-    ("engagement_platoon", "Engagement platoon", "military"),
-    ("battalion", "Infantry battalion", "military"),
-    ("cimic", "CIMIC", "military"),
-    ("ipo", "Individual police officers", "police"),
-    ("fpu", "Formed police unit", "police"),
+    ("civil_affairs", N_("Civil Affairs"), "civilian"),
+    ("human_rights", N_("Human Rights"), "civilian"),
+    ("child_protection", N_("Child Protection"), "civilian"),
+    ("womens_protection", N_("Women's Protection"), "civilian"),
+    ("public_information", N_("Public Information"), "civilian"),
+    ("ddr", N_("DDR / CVR"), "civilian"),
+    ("rule_of_law", N_("Rule of Law"), "civilian"),
+    ("conduct_discipline", N_("Conduct and Discipline"), "civilian"),
+    ("engagement_platoon", N_("Engagement platoon"), "military"),
+    ("battalion", N_("Infantry battalion"), "military"),
+    ("cimic", N_("CIMIC"), "military"),
+    ("ipo", N_("Individual police officers"), "police"),
+    ("fpu", N_("Formed police unit"), "police"),
 ]
 
 ACTION_KINDS = [
-    ("patrol", "Patrol or presence"),
-    ("jpt", "Joint protection team mission"),
-    ("referral", "Referral to a partner"),
-    ("qip", "Quick impact project"),
-    ("meeting", "Meeting or mediation"),
-    ("advocacy", "Advocacy with authorities"),
-    ("investigation", "Investigation or verification"),
-    ("information", "Public information / rumour response"),
-    ("other", "Other"),
+    ("patrol", N_("Patrol or presence")),
+    ("jpt", N_("Joint protection team mission")),
+    ("referral", N_("Referral to a partner")),
+    ("qip", N_("Quick impact project")),
+    ("meeting", N_("Meeting or mediation")),
+    ("advocacy", N_("Advocacy with authorities")),
+    ("investigation", N_("Investigation or verification")),
+    ("information", N_("Public information / rumour response")),
+    ("other", N_("Other")),
 ]
 
 # Base hours to close an input of each type at medium urgency; urgency scales it.

@@ -63,7 +63,7 @@ TILES = [
     ("share_rural", _("Inputs from rural or remote places"), loc.percent,
      lambda d: f"{d * 100:+.1f} pp"),
 ]
-cols = st.columns(len(TILES))
+cols = [*st.columns(4), *st.columns(4)[:3]]
 for col, (name, title, show, delta) in zip(cols, TILES, strict=True):
     kpi = trends[name]
     col.metric(title, show(kpi.current) if kpi.current is not None else "–",

@@ -92,9 +92,9 @@ def page(browser):  # type: ignore[no-untyped-def]
     context.close()
 
 
-def wait_for_app(pg, text: str, timeout: float = 60_000) -> None:  # type: ignore[no-untyped-def]
-    """Wait until Streamlit has finished running and ``text`` is on screen."""
-    pg.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
+def wait_for_app(pg, selector: str, timeout: float = 60_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until ``selector`` is on screen and Streamlit has finished running."""
+    pg.locator(selector).first.wait_for(timeout=timeout)
     pg.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
     pg.wait_for_timeout(1500)  # let Vega finish drawing the charts

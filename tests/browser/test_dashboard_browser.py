@@ -2,30 +2,40 @@
 
 from tests.browser.conftest import shoot, wait_for_app
 
+MAIN_DIRECTION = (
+    "() => getComputedStyle(document.querySelector(\"[data-testid='stMain']\")).direction")
+
 
 def test_leadership_dashboard_renders(server: str, page) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{server}/leadership?lang=en")
-    wait_for_app(page, "Leadership dashboard")
+    wait_for_app(page, "[data-testid='stMetric']")
     page.get_by_text("Inputs received and closed, per week").wait_for()
     assert page.locator("[data-testid='stMetric']").count() >= 7
-    assert page.locator("canvas, svg.marks").count() >= 3, "the charts were drawn"
+    assert page.locator("[data-testid='stVegaLiteChart']").count() >= 3, "the charts were drawn"
     assert page.locator("[data-testid='stException']").count() == 0
+    assert page.evaluate(MAIN_DIRECTION) == "ltr"
     shoot(page, "leadership-en")
 
 
 def test_arabic_is_right_to_left(server: str, page) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{server}/leadership?lang=ar")
-    wait_for_app(page, "Leadership dashboard" if False else "")
-    direction = page.evaluate(
-        "() => getComputedStyle(document.querySelector(\"[data-testid='stMain']\")).direction")
-    assert direction == "rtl"
+    wait_for_app(page, "[data-testid='stMetric']")
+    page.get_by_text("لوحة متابعة القيادة").first.wait_for()
+    assert page.evaluate(MAIN_DIRECTION) == "rtl"
+    title_box = page.locator("h1").first.bounding_box()
+    main_box = page.locator("[data-testid='stMain']").bounding_box()
+    assert title_box["x"] + title_box["width"] > main_box["x"] + main_box["width"] * 0.5, (
+        "the title sits on the right")
+    assert page.locator("[data-testid='stException']").count() == 0
     shoot(page, "leadership-ar")
 
 
-def test_french_language_sticks_across_pages(server: str, page) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{server}/follow-ups?lang=fr")
-    wait_for_app(page, "")
-    direction = page.evaluate(
-        "() => getComputedStyle(document.querySelector(\"[data-testid='stMain']\")).direction")
-    assert direction == "ltr"
-    shoot(page, "follow-ups-fr")
+def test_french_choice_survives_page_changes(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/?lang=fr")  # follow-ups is the default page, served at /
+    wait_for_app(page, "h1")
+    page.get_by_role("heading", name="Mes suivis").wait_for()
+    page.get_by_role("link", name="Tableau de bord de la direction").click()
+    page.get_by_role("heading", name="Tableau de bord de la direction").wait_for()
+    wait_for_app(page, "[data-testid='stMetric']")
+    assert page.evaluate(MAIN_DIRECTION) == "ltr"
+    shoot(page, "leadership-fr")
