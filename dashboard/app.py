@@ -29,11 +29,17 @@ pages = {
         st.Page("views/leadership.py", title=_("Leadership dashboard"), icon=":material/monitoring:",
                 url_path="leadership"),
     ],
+    _("Public"): [
+        st.Page("views/public.py", title=_("You said — we did"), icon=":material/campaign:",
+                url_path="public"),
+    ],
     _("Administration"): [
         st.Page("views/settings.py", title=_("Settings"), icon=":material/settings:", url_path="settings"),
     ],
 }
-navigation = st.navigation(pages)
-language_picker(loc)
-user_picker(loc)
+kiosk = st.query_params.get("kiosk") == "1"
+navigation = st.navigation(pages, position="hidden" if kiosk else "sidebar")
+if not kiosk:
+    language_picker(loc)
+    user_picker(loc)
 navigation.run()

@@ -67,7 +67,7 @@ def update(catalog_dir: Path = CATALOG_DIR) -> list[Path]:
             catalog = Catalog(locale=locale, project="Hearback", version="1", fuzzy=False,
                               creation_date=_FIXED_DATE, copyright_holder="Hearback contributors")
             path.parent.mkdir(parents=True, exist_ok=True)
-        catalog.update(template, update_header_comment=False)
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
         catalog.revision_date = _FIXED_DATE
         path.write_bytes(render(catalog))
         written.append(path)
