@@ -144,3 +144,17 @@ def placeholder_problems(locale: str, catalog_dir: Path = CATALOG_DIR) -> list[s
             elif text and len(ids) == 1 and set(_PLACEHOLDER.findall(text)) != expected:
                 problems.append(f"{locale}: {ids[0]!r}: placeholders differ in {text!r}")
     return problems
+
+
+PUBLIC_SOURCES = ("dashboard/views/public.py", "tracker/public/")
+
+
+def public_msgids() -> set[str]:
+    """Strings the public display shows: its own, and the theme names it lists."""
+    from tracker.seed import THEMES
+
+    ids = {
+        _key(m.id) for m in extract()
+        if m.id and any(path.startswith(PUBLIC_SOURCES) for path, _ in m.locations)
+    }
+    return ids | {label for _, label, _ in THEMES}

@@ -242,14 +242,18 @@ def i18n_update() -> None:
 @i18n.command("status")
 def i18n_status() -> None:
     """Print how complete each language's catalog is."""
-    from tracker.catalogs import completeness, extract
+    from tracker.catalogs import completeness, extract, public_msgids
     from tracker.i18n import LOCALES, language_label
 
     wanted = {m.id[0] if isinstance(m.id, tuple) else m.id for m in extract() if m.id}
+    public = public_msgids()
+    click.echo(f"{'':16} {'all strings':>18}   public display")
     for locale in LOCALES:
         c = completeness(locale, wanted)
-        click.echo(f"{locale:3} {language_label(locale):12} {c.percent:5.1f}%  "
-                   f"{c.translated}/{c.total}" + (f"  ({c.fuzzy} fuzzy)" if c.fuzzy else ""))
+        p = completeness(locale, public)
+        click.echo(f"{locale:3} {language_label(locale):12} {c.percent:5.1f}% "
+                   f"{c.translated:>4}/{c.total:<4}   {p.percent:5.1f}%"
+                   + (f"  ({c.fuzzy} fuzzy)" if c.fuzzy else ""))
 
 
 def main() -> None:
