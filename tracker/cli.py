@@ -199,7 +199,6 @@ def user_add(ctx: click.Context, name: str, role: str, display_name: str,
 def serve(ctx: click.Context, with_demo: bool, port: int, demo_inputs: int) -> None:
     """Run the dashboard (Streamlit) on PORT."""
     import os
-    import subprocess
 
     from tracker.settings import PROJECT_ROOT
 
@@ -222,7 +221,9 @@ def serve(ctx: click.Context, with_demo: bool, port: int, demo_inputs: int) -> N
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--client.toolbarMode", "viewer"]
     click.echo(f"Hearback is starting on http://localhost:{port}")
-    sys.exit(subprocess.call(command, env=env))
+    sys.stdout.flush()
+    # Become the Streamlit server (no child left behind when a supervisor stops us).
+    os.execve(sys.executable, command, env)
 
 
 @cli.group()
