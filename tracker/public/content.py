@@ -1,0 +1,234 @@
+"""Everything the public "You said — we did" screen shows, for one area and period.
+
+The page lays it out; every rule is here. Counts are SQL aggregates; every number
+on the screen goes through one ``suppress`` call, so no total on one slide can give
+back a hidden cell of another. What is counted, and where:
+
+* **Public inputs** — consent to public use is not "none", sensitivity is public or
+  internal, and no theme is a sensitive one (``Term.restricted``: sexual violence,
+  conduct of UN personnel). They make the total, the themes, the answered (loop
+  closed: people were told) / waiting split and the speed. Confidential and
+  restricted inputs, and any input on a sensitive theme, are in none of these counts
+  (an honest undercount): added to a total next to per-theme counts of public
+  inputs, the difference would show how many protected inputs a place has, which is
+  exactly what must stay unknown.
+* **Sensitive themes** — only when the area is a region or the mission: the count of
+  every input (any sensitivity, consent not "none") on that theme, threshold 10,
+  rounded to 5, listed among the top themes only when shown (10 or more) and ranked
+  by its rounded value. No other cell shares an input with it in a known way.
+* **Relations on the screen** — inputs = answered + waiting; and the listed themes
+  with "other themes" (public inputs with a theme not listed) cover the inputs, each
+  within it (themes overlap: an input may carry several). Commitments due = kept +
+  not kept.
+* **Actions** (done, commitments kept X of Y, open commitments with titles and due
+  dates) count the mission's acts, not people: threshold 1. Only actions linked to a
+  public input of the area count; an action known only through a protected input is
+  never shown. Done: closed in the period; commitments: due in the period and by now;
+  open commitments: all still open, soonest due first.
+* **Speed** — median days from an input to its first report-back, only when at least
+  5 public inputs have one; the answered rate only when the inputs, answered and
+  waiting counts are all shown.
+* **Messages** — approved report-backs of the period linked to a public input of the
+  area and to no other kind of input, in the viewer's language, else the fallback
+  chain (``FALLBACKS``, then English), else any version; newest first.
+
+* **Order** — themes are chosen by count (sensitive ones by their rounded count) and
+  listed with shown counts first, largest first, then hidden ones in taxonomy order,
+  so the order never ranks hidden values.
+
+Nothing returned names a person, an officer, a source group, an input's own words, or
+a place below the area asked for. Not covered: differencing between screens (two
+periods, or a region and the mission shown one after the other); that an unlisted
+theme has at most the count of the last listed one.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from tracker.codes import ConsentPublic, LocalityLevel
+from tracker.errors import ValidationError
+from tracker.i18n import SOURCE_LOCALE
+from tracker.metrics import Filters, percentiles, scope
+from tracker.models import Input, InputTheme, Term
+from tracker.public.sources import (
+    OpenCommitment,
+    PublicMessage,
+    actions,
+    area_of,
+    input_counts,
+    inputs_outside,
+    linked_actions,
+    messages,
+    public_input,
+    sensitive_codes,
+    theme_counts,
+)
+from tracker.public.suppression import Cell, Count, Relation, Shown, Suppressed, rounded, suppress
+from tracker.sqltypes import hours_between, utcnow
+
+PUBLIC_THRESHOLD = 5
+SENSITIVE_THRESHOLD = 10
+SENSITIVE_ROUNDING = 5
+MIN_FOR_SPEED = 5
+
+_in = Input.__table__.c
+_th = InputTheme.__table__.c
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeCount:
+    """A theme this area raised; ``label`` is the taxonomy's source text, for translation."""
+
+    code: str
+    label: str
+    sensitive: bool
+    count: Shown
+
+
+@dataclass(frozen=True, slots=True)
+class PublicContent:
+    """One screen: what the area raised, what the mission did, how fast, what it said."""
+
+    area_name: str
+    area_level: str
+    since: date | None
+    until: date | None
+    language: str
+    as_of: datetime
+    inputs: Shown
+    answered: Shown
+    waiting: Shown
+    answered_rate: float | None
+    themes: tuple[ThemeCount, ...]
+    other_themes: Shown
+    actions_done: Shown
+    commitments_due: Shown
+    commitments_kept: Shown
+    open_commitments: tuple[OpenCommitment, ...]
+    median_days_to_report_back: float | None
+    messages: tuple[PublicMessage, ...]
+
+
+def _top_themes(session: Session, public: dict[str, int], sensitive: dict[str, int],
+                top: int) -> list[tuple[str, str, bool, int, int]]:
+    """(code, label, sensitive, count, sort order) of the themes to list, best first."""
+    terms = {t.code: t for t in session.execute(select(Term).where(Term.kind == "theme")).scalars()}
+    ranked: list[tuple[int, int, str, bool, int]] = []
+    for code, n in public.items():
+        ranked.append((-n, getattr(terms.get(code), "sort_order", 999), code, False, n))
+    for code, n in sensitive.items():
+        if n >= SENSITIVE_THRESHOLD:
+            shown = rounded(n, SENSITIVE_THRESHOLD, SENSITIVE_ROUNDING)
+            ranked.append((-shown, getattr(terms.get(code), "sort_order", 999), code, True, n))
+    ranked.sort()
+    return [(code, getattr(terms.get(code), "label", code), sens, n, order)
+            for _, order, code, sens, n in ranked[:top]]
+
+
+def _display_order(theme: ThemeCount, order: int) -> tuple[int, int, int, str]:
+    """Shown counts by size, then hidden ones in taxonomy order: never by hidden size."""
+    s = theme.count
+    if isinstance(s, Count):
+        return (0, -s.value, order, theme.code)
+    return (1 if isinstance(s, Suppressed) else 2, 0, order, theme.code)
+
+
+def public_content(
+    session: Session, *, area_id: int | None, since: date | None, until: date | None,
+    lang: str, now: datetime | None = None, top: int = 5, max_messages: int = 6,
+    commitments: int = 8,
+) -> PublicContent:
+    """Everything the public screen shows for an area and period, suppressed as one."""
+    now = now or utcnow()
+    if now.tzinfo is None:
+        raise ValidationError("must include a time zone", field="now")
+    if since and until and since > until:
+        raise ValidationError("the period ends before it starts", field="until")
+    lang = lang.replace("-", "_").split("_")[0].lower() or SOURCE_LOCALE
+    area_name, level = area_of(session, area_id)
+    sensitive = sensitive_codes(session)
+    filters = Filters(since=since, until=until, area_id=area_id)
+    start, end = filters.period_bounds()
+    in_scope = scope(session, filters)
+    area_only = scope(session, Filters(area_id=area_id), period=False)
+    public_where = [*in_scope, public_input(Input.__table__, sensitive)]
+
+    total, answered, with_rb = input_counts(session, public_where)
+    public_themes = theme_counts(session, public_where)
+    sensitive_themes: dict[str, int] = {}
+    if sensitive and level in (LocalityLevel.MISSION.value, LocalityLevel.REGION.value):
+        sensitive_themes = theme_counts(session, [
+            *in_scope, _in.consent_public != ConsentPublic.NONE.value,
+            _th.theme_code.in_(sensitive)])
+    listed = _top_themes(session, public_themes, sensitive_themes, top)
+    listed_public = [code for code, _, sens, _, _ in listed if not sens]
+    other = inputs_outside(session, public_where, listed_public)
+    done, due, kept, promised = actions(session, linked_actions(area_only, sensitive), start,
+                                        end, since, until, now, commitments)
+
+    cells = [
+        Cell("inputs", total, PUBLIC_THRESHOLD),
+        Cell("answered", answered, PUBLIC_THRESHOLD),
+        Cell("waiting", total - answered, PUBLIC_THRESHOLD),
+        *(Cell(f"theme:{code}", n, SENSITIVE_THRESHOLD, SENSITIVE_ROUNDING) if sens
+          else Cell(f"theme:{code}", n, PUBLIC_THRESHOLD) for code, _, sens, n, _ in listed),
+        Cell("themes:other", other, PUBLIC_THRESHOLD),
+        Cell("actions_done", done, 1),
+        Cell("commitments_due", due, 1),
+        Cell("commitments_kept", kept, 1),
+        Cell("commitments_not_kept", due - kept, 1),
+    ]
+    relations = [
+        Relation("inputs", ("answered", "waiting")),
+        Relation("inputs", (*(f"theme:{c}" for c in listed_public), "themes:other"),
+                 overlapping=True),
+        Relation("commitments_due", ("commitments_kept", "commitments_not_kept")),
+    ]
+    shown = suppress(cells, relations)
+
+    themes = sorted(
+        ((ThemeCount(code, label, sens, shown[f"theme:{code}"]), order)
+         for code, label, sens, _, order in listed),
+        key=lambda pair: _display_order(*pair),
+    )
+    exact = [shown[k] for k in ("inputs", "answered", "waiting")]
+    rate = None
+    if all(isinstance(s, Count) for s in exact) and total >= PUBLIC_THRESHOLD:
+        rate = answered / total
+    median = None
+    if with_rb >= MIN_FOR_SPEED:
+        hours = percentiles(session, hours_between(_in.first_report_back_at, _in.received_at),
+                            public_where, qs=(0.5,))[0]
+        median = None if hours is None else hours / 24
+    return PublicContent(
+        area_name=area_name,
+        area_level=level,
+        since=since,
+        until=until,
+        language=lang,
+        as_of=now,
+        inputs=shown["inputs"],
+        answered=shown["answered"],
+        waiting=shown["waiting"],
+        answered_rate=rate,
+        themes=tuple(t for t, _ in themes),
+        other_themes=shown["themes:other"],
+        actions_done=shown["actions_done"],
+        commitments_due=shown["commitments_due"],
+        commitments_kept=shown["commitments_kept"],
+        open_commitments=promised,
+        median_days_to_report_back=median,
+        messages=messages(session, area_only, sensitive, start, end, now, lang, max_messages),
+    )
+
+
+__all__ = [
+    "OpenCommitment",
+    "PublicContent",
+    "PublicMessage",
+    "ThemeCount",
+    "public_content",
+]
