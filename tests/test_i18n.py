@@ -5,7 +5,14 @@ from datetime import UTC, date, datetime
 import pytest
 from babel.messages.pofile import read_po
 
-from tracker.catalogs import POT_PATH, completeness, extract, placeholder_problems, render
+from tracker.catalogs import (
+    POT_PATH,
+    completeness,
+    extract,
+    placeholder_problems,
+    public_msgids,
+    render,
+)
 from tracker.i18n import COMPLETE_LOCALES, LOCALES, Localizer, negotiate, po_path
 
 
@@ -30,6 +37,13 @@ def test_required_catalogs_are_complete(locale: str) -> None:
     c = completeness(locale)
     missing = c.total - c.translated
     assert missing == 0, f"{locale}: {missing} of {c.total} strings untranslated"
+
+
+@pytest.mark.parametrize("locale", [loc for loc in LOCALES if loc != "en"])
+def test_public_display_is_translated_everywhere(locale: str) -> None:
+    c = completeness(locale, public_msgids())
+    assert c.total > 30
+    assert c.translated == c.total, f"{locale}: {c.total - c.translated} public strings missing"
 
 
 @pytest.mark.parametrize(("locale", "text"), [

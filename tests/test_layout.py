@@ -43,3 +43,15 @@ def test_readme_gives_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make run" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_no_translated_literal_inside_an_f_string() -> None:
+    """Babel's extractor cannot see ``_("...")`` inside an f-string on Python 3.11."""
+    hidden = re.compile(r"""f(["']).*?\{[^}]*\b(_|gettext|ngettext)\(\s*["']""")
+    offenders = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in [*LIBRARY, *(ROOT / "dashboard").rglob("*.py")]
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if hidden.search(line)
+    ]
+    assert offenders == []

@@ -83,7 +83,8 @@ st.dataframe(queue_frame(loc, h.recent), hide_index=True, width="stretch")
 def _brief() -> bytes:
     """The handover brief as one spreadsheet-friendly CSV, sections one after another."""
     out = io.StringIO()
-    out.write(f"{_('Locality history')}: {h.locality_name}\n")
+    heading = _("Locality history")
+    out.write(f"{heading}: {h.locality_name}\n")
     for title, frame in ((_("What was asked"), asked), (_("What was done"), done),
                          (_("Still promised"), promised), (_("Not possible, and why"),
                                                             not_possible)):

@@ -65,8 +65,9 @@ def _rows(pairs: list[tuple[str, str]]) -> str:
 
 def slide_said(c: PublicContent) -> None:
     st.header(_("You said"))
+    heard = _("contributions heard")
     st.html(f"<div class='hb-slide'><div class='hb-big'>{shown_text(loc, c.inputs)}</div>"
-            f"{_('contributions heard')}</div>")
+            f"{heard}</div>")
     st.html("<div class='hb-slide'>" + _rows(
         [(_(t.label), shown_text(loc, t.count)) for t in c.themes]) + "</div>")
 
@@ -102,7 +103,8 @@ def slide_told(c: PublicContent) -> None:
 
     st.header(_("What we told you"))
     if not c.messages:
-        st.html(f"<div class='hb-slide hb-muted'>{escape(_('No message yet.'))}</div>")
+        none_yet = _("No message yet.")
+        st.html(f"<div class='hb-slide hb-muted'>{escape(none_yet)}</div>")
     for m in c.messages:
         st.html(f"<div class='hb-message' lang='{escape(m.language)}' dir='auto'>"
                 f"{escape(m.text)}<div class='hb-muted'>{escape(loc.date(m.reported_on, 'long'))}"

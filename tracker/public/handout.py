@@ -46,38 +46,58 @@ def period_text(loc: Localizer, content: PublicContent) -> str:
 def render_handout(content: PublicContent, loc: Localizer) -> str:
     _ = loc.gettext
     e = escape
+    # Translated first, formatted after: gettext calls inside f-strings are invisible
+    # to the catalog extractor on Python 3.11.
+    words = {
+        "title": _("You said — we did"),
+        "said": _("You said"),
+        "heard": _("contributions heard"),
+        "did": _("We did"),
+        "done": _("Actions completed"),
+        "kept": _("Promises kept on time: {kept} of {due}",
+                  kept=shown_text(loc, content.commitments_kept),
+                  due=shown_text(loc, content.commitments_due)),
+        "fast": _("How fast we answered"),
+        "told": _("People told what came of what they said: {answered} of {total}",
+                  answered=shown_text(loc, content.answered),
+                  total=shown_text(loc, content.inputs)),
+        "speed": (_("Median time to report back: {days} days",
+                    days=loc.number(content.median_days_to_report_back, 1))
+                  if content.median_days_to_report_back is not None else ""),
+        "messages": _("What we told you"),
+        "late": _("late"),
+        "privacy": _("Counts below 5 are not shown, to protect the people who speak."),
+    }
+    w = {key: e(value) for key, value in words.items()}
     themes = "".join(
-        f"<li>{e(_(t.label))}: <b>{e(shown_text(loc, t.count))}</b></li>" for t in content.themes)
+        f"<li>{e(_(t.label))}: <b>{e(shown_text(loc, t.count))}</b></li>"
+        for t in content.themes)
     promises = "".join(
-        f"<li>{e(c.title)} — {e(_('due {date}', date=loc.date(c.due_date, 'long')))}"
-        + (f" <b>({e(_('late'))})</b>" if c.overdue else "") + "</li>"
+        "<li>{} — {}{}</li>".format(
+            e(c.title), e(_("due {date}", date=loc.date(c.due_date, "long"))),
+            f" <b>({w['late']})</b>" if c.overdue else "")
         for c in content.open_commitments)
     messages = "".join(
         f"<div class='message' lang='{e(m.language)}' dir='auto'>{e(m.text)}"
         f"<div class='muted'>{e(loc.date(m.reported_on, 'long'))}</div></div>"
         for m in content.messages)
-    speed = (_("Median time to report back: {days} days",
-               days=loc.number(content.median_days_to_report_back, 1))
-             if content.median_days_to_report_back is not None else "")
     return f"""<!doctype html>
 <html lang="{e(loc.locale)}" dir="{loc.direction}"><head><meta charset="utf-8">
-<title>{e(_("You said — we did"))}: {e(content.area_name)}</title><style>{_STYLE}</style></head>
+<title>{w['title']}: {e(content.area_name)}</title><style>{_STYLE}</style></head>
 <body>
-<h1>{e(_("You said — we did"))}</h1>
+<h1>{w['title']}</h1>
 <p class="muted">{e(content.area_name)} · {e(period_text(loc, content))}</p>
-<h2>{e(_("You said"))}</h2>
-<p><span class="big">{e(shown_text(loc, content.inputs))}</span> {e(_("contributions heard"))}</p>
+<h2>{w['said']}</h2>
+<p><span class="big">{e(shown_text(loc, content.inputs))}</span> {w['heard']}</p>
 <ul>{themes}</ul>
-<h2>{e(_("We did"))}</h2>
-<p>{e(_("Actions completed"))}: <b>{e(shown_text(loc, content.actions_done))}</b></p>
-<p>{e(_("Promises kept on time: {kept} of {due}", kept=shown_text(loc, content.commitments_kept),
-                                                     due=shown_text(loc, content.commitments_due)))}</p>
+<h2>{w['did']}</h2>
+<p>{w['done']}: <b>{e(shown_text(loc, content.actions_done))}</b></p>
+<p>{w['kept']}</p>
 <ul>{promises}</ul>
-<h2>{e(_("How fast we answered"))}</h2>
-<p>{e(_("People told what came of what they said: {answered} of {total}",
-        answered=shown_text(loc, content.answered), total=shown_text(loc, content.inputs)))}</p>
-<p>{e(speed)}</p>
-<h2>{e(_("What we told you"))}</h2>
+<h2>{w['fast']}</h2>
+<p>{w['told']}</p>
+<p>{w['speed']}</p>
+<h2>{w['messages']}</h2>
 {messages or "<p class='muted'>–</p>"}
-<p class="muted">{e(_("Counts below 5 are not shown, to protect the people who speak."))}</p>
+<p class="muted">{w['privacy']}</p>
 </body></html>"""
