@@ -2,15 +2,17 @@
 
 The fixture (dates as offsets from T0 = 2 March 2026 08:00 UTC; NOW = T0 + 30 days):
 
-| input | place   | type, theme                | received | what happens                                  |
-|-------|---------|----------------------------|----------|-----------------------------------------------|
-| A     | town    | request, basic services    | +0h      | ack +2h; action X (+1d, commitment due 20 Mar, done +10d); report-back +12d |
-| B     | town    | request, basic services    | +2d      | linked to X at +3d; same report-back +12d (repeat of A) |
-| C     | village | alert, security, critical  | +100h    | ack +1h; nothing else (overdue)               |
-| D     | camp    | complaint, conduct         | +200h    | ack +12h; action Y +9d (not possible +15d); commitment W +10d (due 15 Mar, done 18 Mar); report-back +20d |
-| E     | camp    | question, rumours, Arabic  | +300h    | report-back +24h, no action                   |
-| F     | village | complaint, security, high  | +20d     | nothing (overdue; repeat of C)                |
-| G     | town    | suggestion, basic services | +25d     | action Z +27d (commitment due 30 Mar, in progress) |
+- A (town; request, basic services; received +0h): acknowledged +2h; action X created +1d
+  (public commitment due 20 March, done +10d); report-back +12d.
+- B (town; request, basic services; +2d): linked to X at +3d; the same report-back at +12d
+  (a repeat of A).
+- C (village; alert, security, critical; +100h): acknowledged +1h; nothing else (overdue).
+- D (camp; complaint, conduct; +200h): acknowledged +12h; action Y +9d (not possible
+  +15d); commitment W +10d (due 15 March, done 18 March, late); report-back +20d.
+- E (camp; question, rumours, in Arabic; +300h): report-back +24h, no action.
+- F (village; complaint, security, high; +20d): nothing (overdue; a repeat of C).
+- G (town; suggestion, basic services; +25d): action Z +27d (commitment due 30 March,
+  in progress).
 """
 
 from datetime import date, timedelta

@@ -48,7 +48,7 @@ def test_naive_timestamps_are_refused(session: Session) -> None:
 
 def test_foreign_keys_are_enforced(session: Session) -> None:
     session.add(Locality(name="Orphan", level="locality", parent_id=999))
-    with pytest.raises(Exception, match="(?i)foreign key"):
+    with pytest.raises(Exception, match=r"(?i)foreign key"):
         session.commit()
     session.rollback()
 
