@@ -27,7 +27,7 @@ def db(tmp_path: Path) -> str:
 
 def test_init_twice_is_harmless(db: str) -> None:
     code, out = run("--db", db, "init")
-    assert code == 0 and "schema 0001" in out and "92 default entries added" in out
+    assert code == 0 and "schema 0003" in out and "92 default entries added" in out
     code, out = run("--db", db, "init")
     assert code == 0 and "0 default entries added" in out
 

@@ -41,6 +41,7 @@ from tracker.models import (
     ServiceLevel,
     User,
 )
+from tracker.repeats import refresh_repeat_flags
 from tracker.seed import INPUT_TYPES, SECTIONS, THEMES, seed_defaults
 from tracker.services import ensure_system_user
 from tracker.sqltypes import utcnow
@@ -95,6 +96,7 @@ def generate_demo(
         _refuse_non_empty(conn)  # again, under the write lock
         offsets = {m.__tablename__: conn.scalar(select(func.max(m.id))) or 0 for m in _ID_TABLES}
         counts = _load(conn, columns(drawn), offsets)
+        refresh_repeat_flags(conn)  # type: ignore[arg-type]  # one window pass over everything
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn)
         conn.execute(AuditEvent.__table__.insert().values(
@@ -339,6 +341,8 @@ def columns(d: gen.Drawn) -> dict[str, tuple[int, dict[str, Any]]]:
             "first_action_at": ("ts", inp["first_action"]),
             "last_action_closed_at": ("ts", inp["last_closed"]),
             "first_report_back_at": ("ts", inp["first_rb"]), "closed_at": ("ts", inp["closed"]),
+            # Set by tracker.repeats once every input and theme is loaded.
+            "repeats_open_ask": ("int", np.zeros_like(inp["contact"])),
             "updated_at": ("ts", inp["updated"])}),
         "input_theme": (theme_rows.size, {
             "input_id": _ref("input", theme_rows[by_input]),

@@ -17,6 +17,7 @@ one set-based UPDATE, in the caller's transaction; the figures read the facts.
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import and_, case, func, literal, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
@@ -24,6 +25,7 @@ from sqlmodel import Session
 
 from tracker.codes import OPEN_ACTION_STATUSES, LoopState
 from tracker.models import Action, ActionInput, Input, ReportBack, ReportBackInput
+from tracker.repeats import refresh_repeat_flags
 
 _in = Input.__table__.c
 _ai = ActionInput.__table__.c
@@ -85,11 +87,35 @@ def refresh_loop_facts(session: Session, input_ids: Iterable[int] | None = None)
         if not ids:
             return
         for start in range(0, len(ids), 500):
-            session.execute(stmt.where(_in.id.in_(ids[start : start + 500])))
-        _expire_facts(session, list(exprs), set(ids))
+            chunk = ids[start : start + 500]
+            before = _closures(session, chunk)
+            session.execute(stmt.where(_in.id.in_(chunk)))
+            _refresh_repeats_after(session, before, _closures(session, chunk))
+        _expire_facts(session, [*exprs, "repeats_open_ask"], set(ids))
         return
     session.execute(stmt)
-    _expire_facts(session, list(exprs), None)
+    refresh_repeat_flags(session)
+    _expire_facts(session, [*exprs, "repeats_open_ask"], None)
+
+
+def _closures(session: Session, ids: list[int]) -> dict[int, tuple[int, datetime | None]]:
+    rows = session.execute(select(_in.id, _in.locality_id, _in.closed_at).where(_in.id.in_(ids)))
+    return {r.id: (r.locality_id, r.closed_at) for r in rows}
+
+
+def _refresh_repeats_after(session: Session, before: dict[int, tuple[int, datetime | None]],
+                           after: dict[int, tuple[int, datetime | None]]) -> None:
+    """A changed closure time can only change whether inputs received after the earlier
+    of the old and new times repeat an open ask; refresh just those."""
+    since: dict[int, datetime] = {}
+    for input_id, (locality_id, old) in before.items():
+        new = after[input_id][1]
+        if old == new:
+            continue
+        moment = min(t for t in (old, new) if t is not None)
+        since[locality_id] = min(moment, since.get(locality_id, moment))
+    for locality_id, moment in since.items():
+        refresh_repeat_flags(session, locality_ids=[locality_id], since=moment)
 
 
 def _expire_facts(session: Session, names: list[str], ids: set[int] | None) -> None:

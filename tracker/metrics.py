@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from tracker.codes import ActionStatus, LocalityLevel, Setting
 from tracker.models import Action, ActionInput, Input, InputTheme, Locality
-from tracker.sqltypes import UTCDateTime, hours_between, utcnow
+from tracker.sqltypes import hours_between, utcnow
 
 _in = Input.__table__.c
 _loc = Locality.__table__.c
@@ -148,6 +148,7 @@ def counts(session: Session, filters: Filters, now: datetime) -> dict[str, Any]:
         flag(_in.source_displaced).label("src_displaced"),
         flag(_in.source_minority).label("src_minority"),
         flag(_loc.setting.in_([Setting.RURAL.value, Setting.REMOTE.value])).label("rural"),
+        flag(_in.repeats_open_ask.is_(True)).label("repeats"),
     ).where(*scope(session, filters))
     return dict(session.execute(stmt).one()._mapping)
 
@@ -211,45 +212,8 @@ def _ranks(q: float, n: int) -> tuple[int, int]:
 
 
 def repeat_asks(session: Session, filters: Filters) -> int:
-    """Inputs that repeat an input from the same locality and theme still open when they came.
-
-    One window over (locality, theme) in order of receipt: an input repeats an earlier
-    ask when the latest "open until" among the inputs before it lies after its receipt.
-    Inputs received at the same instant are ordered by id.
-    """
-    never = datetime(9999, 12, 31, tzinfo=UTC)
-    inner_where: list[ColumnElement[bool]] = []
-    if filters.area_id is not None:
-        clause = area_clause(session, filters.area_id)
-        if clause is not None:
-            inner_where.append(clause)
-    start, end = filters.period_bounds()
-    if end is not None:
-        inner_where.append(_in.received_at < end)
-    if start is not None:
-        # An input closed before the period began cannot be open for one received in it.
-        inner_where.append(or_(_in.received_at >= start, _in.closed_at.is_(None),
-                               _in.closed_at > start))
-    open_until = func.max(func.coalesce(_in.closed_at, literal(never, UTCDateTime))).over(
-        partition_by=(_in.locality_id, _th.theme_code),
-        order_by=(_in.received_at, _in.id),
-        rows=(None, -1),
-    )
-    windowed = (
-        select(_th.input_id.label("input_id"), _in.received_at.label("received_at"),
-               open_until.label("open_until"))
-        .select_from(InputTheme.__table__.join(Input.__table__, _th.input_id == _in.id)
-                     .join(Locality.__table__, _in.locality_id == _loc.id))
-        .where(*inner_where)
-        .subquery()
-    )
-    repeated = (
-        select(windowed.c.input_id)
-        .where(windowed.c.open_until > windowed.c.received_at)
-        .distinct()
-        .subquery()
-    )
-    stmt = _inputs(func.count()).where(*scope(session, filters), _in.id.in_(select(repeated)))
+    """Inputs that repeat an open ask of their locality (the flag kept by tracker.repeats)."""
+    stmt = _inputs(func.count()).where(*scope(session, filters), _in.repeats_open_ask.is_(True))
     return int(session.execute(stmt).scalar_one())
 
 
@@ -346,7 +310,7 @@ def figures(
         commitments_due=due,
         commitments_kept=kept,
         commitments_kept_rate=_ratio(kept, due),
-        repeat_asks=repeat_asks(session, filters),
+        repeat_asks=int(c["repeats"] or 0),
         share_women=_ratio(c["female"], c["participants"]),
         share_youth=_ratio(c["youth"], c["participants"]),
         share_inputs_women=_ratio(c["src_women"], total),

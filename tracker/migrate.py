@@ -17,11 +17,29 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision``; a no-op when it is already there."""
-    with engine.begin() as connection:
-        cfg = alembic_config(engine)
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
+    """Bring the schema to ``revision``; a no-op when it is already there.
+
+    On SQLite a batch migration rebuilds a table (copy, drop, rename), which foreign keys
+    would refuse; they are switched off for the migration — the pragma only works outside
+    a transaction — and every reference is checked before the change is committed.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys = OFF")  # outside SQLAlchemy's transaction
+        try:
+            with connection.begin():
+                cfg = alembic_config(engine)
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise RuntimeError(f"migration broke a reference: {tuple(broken)}")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys = ON")
 
 
 def check(engine: Engine) -> None:

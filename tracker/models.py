@@ -13,7 +13,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, MetaData, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, MetaData, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from tracker.sqltypes import UTCDateTime, utcnow
@@ -147,6 +147,9 @@ class Input(SQLModel, table=True):
     last_action_closed_at: Optional[datetime] = _ts()
     first_report_back_at: Optional[datetime] = _ts()
     closed_at: Optional[datetime] = _ts()
+    # Kept by tracker.repeats: an earlier input of this locality on a shared theme was
+    # still open when this one came ("asked again, nothing changed").
+    repeats_open_ask: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     updated_at: datetime = _ts(nullable=False)
 
 
@@ -258,3 +261,39 @@ class AuditEvent(SQLModel, table=True):
     before: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
     after: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
     reason: Optional[str] = Field(default=None, sa_type=Text)
+
+
+class ImportRun(SQLModel, table=True):
+    """One run of the importer: which file, by whom, with what outcome (for provenance)."""
+
+    __tablename__ = "import_run"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    uid: str = _uid()
+    source: str = Field(max_length=200)
+    file_name: str = Field(max_length=300)
+    file_sha256: str = Field(max_length=64)
+    user_id: int = Field(foreign_key="app_user.id")
+    dry_run: bool = False
+    started_at: datetime = _ts(nullable=False)
+    # None while running, or for ever when the run was killed (the rows it committed stay).
+    finished_at: Optional[datetime] = _ts()
+    rows_read: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+
+
+class ImportKey(SQLModel, table=True):
+    """The external id of every imported row, written with its input: re-imports skip it."""
+
+    __tablename__ = "import_key"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_import_key_source_external_id"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200)
+    external_id: str = Field(max_length=200)
+    input_id: int = Field(foreign_key="input.id", index=True)
+    run_id: int = Field(foreign_key="import_run.id", index=True)

@@ -11,6 +11,7 @@ from tracker.codes import Role, Sensitivity, TermKind
 from tracker.errors import ValidationError
 from tracker.loop import loop_state
 from tracker.models import Input, InputTheme, ServiceLevel, Term, User
+from tracker.repeats import refresh_repeat_flags
 from tracker.services._unit import (
     get_input,
     not_in_future,
@@ -116,6 +117,8 @@ def record_input(
         session.flush()
         for code in data.theme_codes:
             session.add(InputTheme(input_id=item.id, theme_code=code))  # type: ignore[arg-type]
+        session.flush()
+        refresh_repeat_flags(session, locality_ids=[item.locality_id], since=item.received_at)
         after = snapshot(item) | {"theme_codes": data.theme_codes}
         record_event(session, actor=actor, verb="record", entity="input",
                      entity_id=item.id, entity_uid=item.uid, after=after)
@@ -166,6 +169,7 @@ def edit_input(
         item = get_input(session, actor, input_id)
         _check_codes(session, changes)
         before = snapshot(item, _AUDITED) | {"theme_codes": themes_of(session, input_id)}
+        old_place, old_received = item.locality_id, item.received_at
         new_themes = updates.pop("theme_codes", None)
         if new_themes is not None and not new_themes:
             raise ValidationError("at least one theme", field="theme_codes")
@@ -191,6 +195,10 @@ def edit_input(
         changed = {k for k in after if after[k] != before.get(k)}
         if not changed:
             raise ValidationError("nothing to change")
+        if changed & {"locality_id", "received_at", "theme_codes"}:
+            refresh_repeat_flags(session, locality_ids={old_place, item.locality_id},
+                                 since=min(old_received, item.received_at))
+            session.refresh(item)
         record_event(session, actor=actor, verb="edit", entity="input", entity_id=item.id,
                      entity_uid=item.uid, before={k: before.get(k) for k in changed},
                      after={k: after[k] for k in changed}, reason=reason.strip())

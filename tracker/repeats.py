@@ -1,0 +1,95 @@
+"""Repeated asks: an input that repeats an earlier one still open from the same place.
+
+"Asked N times before" is the sign that nothing changed. Whether an input repeats an
+open ask is stored on the input (``Input.repeats_open_ask``) because recomputing it
+for a million inputs on every dashboard view is a self-join the dashboard cannot
+afford. The flag is never set by hand: ``refresh_repeat_flags`` recomputes it from the
+inputs, their themes and their closure times, in the same transaction as every write
+that can change it — a new or edited input (for itself and the later inputs of its
+locality) and a change of an input's closure time (for the later inputs of its
+locality received after the earlier of the old and new closure).
+
+An input repeats an earlier ask when an input of the same locality sharing one of its
+themes was received before it (at the same instant: with a smaller id) and was not
+closed at that moment.
+"""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, exists, func, literal, or_, select, update
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from tracker.models import Input, InputTheme
+from tracker.sqltypes import UTCDateTime
+
+_in = Input.__table__.c
+_th = InputTheme.__table__.c
+
+
+def repeat_expression() -> ColumnElement[bool]:
+    """EXISTS(...) for the ``input`` row in scope; the single definition of a repeat."""
+    earlier = aliased(Input.__table__, name="earlier")
+    mine = aliased(InputTheme.__table__, name="mine")
+    theirs = aliased(InputTheme.__table__, name="theirs")
+    return (
+        exists()
+        .where(
+            mine.c.input_id == _in.id,
+            theirs.c.theme_code == mine.c.theme_code,
+            theirs.c.input_id == earlier.c.id,
+            earlier.c.locality_id == _in.locality_id,
+            or_(earlier.c.received_at < _in.received_at,
+                and_(earlier.c.received_at == _in.received_at, earlier.c.id < _in.id)),
+            or_(earlier.c.closed_at.is_(None), earlier.c.closed_at > _in.received_at),
+        )
+        .correlate(Input.__table__)
+    )
+
+
+def _repeating_ids() -> ColumnElement:
+    """Every repeating input in one window pass over (locality, theme) in receipt order —
+    what a full refresh uses, since a per-row EXISTS is slow over a whole database."""
+    never = datetime(9999, 12, 31, tzinfo=UTC)
+    open_until = func.max(func.coalesce(_in.closed_at, literal(never, UTCDateTime))).over(
+        partition_by=(_in.locality_id, _th.theme_code),
+        order_by=(_in.received_at, _in.id),
+        rows=(None, -1),
+    )
+    windowed = (
+        select(_th.input_id.label("input_id"), _in.received_at.label("received_at"),
+               open_until.label("open_until"))
+        .select_from(InputTheme.__table__.join(Input.__table__, _th.input_id == _in.id))
+        .subquery()
+    )
+    return select(windowed.c.input_id).where(windowed.c.open_until > windowed.c.received_at)
+
+
+def refresh_repeat_flags(
+    session: Session, *, locality_ids: Iterable[int] | None = None,
+    since: datetime | None = None,
+) -> None:
+    """Recompute the flag for inputs of ``locality_ids`` received at or after ``since``
+    (every input when both are None)."""
+    if locality_ids is None and since is None:
+        session.execute(update(Input.__table__).values(
+            repeats_open_ask=_in.id.in_(_repeating_ids())))
+        return
+    stmt = update(Input.__table__).values(repeats_open_ask=repeat_expression())
+    if locality_ids is not None:
+        ids = sorted(set(locality_ids))
+        if not ids:
+            return
+        stmt = stmt.where(_in.locality_id.in_(ids))
+    if since is not None:
+        stmt = stmt.where(_in.received_at >= since)
+    session.execute(stmt)
+
+
+def repeat_drift(session: Session) -> list[int]:
+    """Ids of inputs whose stored flag differs from a recomputation (should be none)."""
+    fresh = func.coalesce(repeat_expression(), False)
+    stmt = select(_in.id).where(_in.repeats_open_ask != fresh).order_by(_in.id)
+    return list(session.execute(stmt).scalars())
