@@ -34,6 +34,8 @@ pages = {
                 url_path="public"),
     ],
     _("Administration"): [
+        st.Page("views/import_export.py", title=_("Import and export"),
+                icon=":material/swap_vert:", url_path="import-export"),
         st.Page("views/settings.py", title=_("Settings"), icon=":material/settings:", url_path="settings"),
     ],
 }

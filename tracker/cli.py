@@ -257,6 +257,124 @@ def i18n_status() -> None:
                    + (f"  ({c.fuzzy} fuzzy)" if c.fuzzy else ""))
 
 
+def _actor(session: Session, username: str | None) -> Any:
+    """The user an import or export acts as: --as USER, else the system account (an admin)."""
+    from tracker.models import User
+
+    if username is None:
+        return ensure_system_user(session)
+    found = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if found is None or not found.active:
+        raise HearbackError(f"no active user {username!r}")
+    return found
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--mapping", "mapping_path", required=True, metavar="MAPPING.toml",
+              type=click.Path(dir_okay=False), help="Which column feeds which field.")
+@click.option("--dry-run", is_flag=True, help="Check every row and count; write nothing.")
+@click.option("--rejects", type=click.Path(dir_okay=False), metavar="REJECTS.csv",
+              help="Write the rejected rows, with line, column and reason, to this CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--strict", is_flag=True, help="Reject rows naming an unknown place "
+              "instead of creating it under [source] parent.")
+@click.option("--as", "as_user", metavar="USER", help="Act as this user (default: system).")
+@click.option("--batch-size", default=1000, hidden=True, type=click.IntRange(1, 1_000_000))
+@click.pass_context
+@plain_errors
+def import_command(ctx: click.Context, file: str, mapping_path: str, dry_run: bool,
+                   rejects: str | None, as_json: bool, strict: bool, as_user: str | None,
+                   batch_size: int) -> None:
+    """Import FILE (CSV, XLSX, KoboToolbox or ODK export) as inputs, actions and report-backs.
+
+    Rows already imported are skipped, so the same file (or a later export that
+    overlaps it) can be imported again. Exit status 0 when the run completed, even
+    with rejected rows."""
+    from tracker.io.importer import import_file, write_rejects
+    from tracker.io.mapping import load_mapping
+
+    mapping = load_mapping(mapping_path)
+    engine = _engine(ctx)
+    init_database(engine)
+    with Session(engine) as session:
+        actor = _actor(session, as_user)
+        result = import_file(session, actor, file, mapping, dry_run=dry_run, strict=strict,
+                             batch_size=batch_size)
+    if rejects:
+        write_rejects(result, rejects)
+    if as_json:
+        click.echo(json.dumps(result.as_dict() | {"rejects_file": rejects}, ensure_ascii=False))
+        return
+    verb = "would be imported" if dry_run else "imported"
+    click.echo(f"{'Dry run, nothing written. ' if dry_run else ''}{result.rows_read} rows read "
+               f"from {result.file}: {result.imported} {verb}, {result.duplicates} already "
+               f"there, {result.rejected} rejected"
+               + (f"; {result.places_created} new place(s)" if result.places_created else ""))
+    if rejects and result.rejected:
+        click.echo(f"Rejected rows written to {rejects}")
+    elif result.rejected:
+        for r in result.rejections[:10]:
+            column = f", column {r.column!r}" if r.column else ""
+            click.echo(f"  line {r.line}{column}: {r.reason}", err=True)
+        if result.rejected > 10:
+            click.echo(f"  ... and {result.rejected - 10} more (--rejects FILE lists them all)",
+                       err=True)
+
+
+@cli.command("export")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
+              help="Default: from the --out file name, else csv.")
+@click.option("--what", type=click.Choice(["inputs", "actions", "report-backs", "all"]),
+              default="all", show_default=True,
+              help="'all' is Hearback's exchange format (imports back with "
+                   "data/mappings/hearback_export.toml).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, inclusive.")
+@click.option("--area", "area", metavar="NAME|ID", help="A region, territory or locality.")
+@click.option("--theme", help="Theme code.")
+@click.option("--channel", help="Channel code.")
+@click.option("--component", help="Component code.")
+@click.option("--as", "as_user", metavar="USER",
+              help="Export what this user may see (default: system, an admin).")
+@click.pass_context
+@plain_errors
+def export_command(ctx: click.Context, out: str, fmt: str | None, what: str,
+                   since: datetime | None, until: datetime | None, area: str | None,
+                   theme: str | None, channel: str | None, component: str | None,
+                   as_user: str | None) -> None:
+    """Export inputs, actions and report-backs as CSV or XLSX, for partners or another database.
+
+    Only what the acting user's role may see is written; text that a spreadsheet would
+    run as a formula is neutralised; dates are ISO 8601 in UTC."""
+    import os
+    from pathlib import Path
+
+    from tracker.io.exporter import export
+
+    if since and until and since > until:
+        raise click.BadParameter("--since is after --until", param_hint="--since")
+    fmt = fmt or ("xlsx" if out.lower().endswith((".xlsx", ".xlsm")) else "csv")
+    engine = _engine(ctx)
+    if current_revision(engine) is None:
+        raise HearbackError("the database is not set up yet: run `hearback init` first")
+    target = Path(out)
+    partial = target.with_name(target.name + ".part")
+    with read_session(engine) as session:
+        actor = _actor(session, as_user)
+        filters = Filters(since=_day(since), until=_day(until), area_id=_area(session, area),
+                          theme_code=theme, channel_code=channel, component_code=component)
+        try:
+            summary = export(session, actor, what=what, format=fmt, out=partial,
+                             filters=filters)
+            os.replace(partial, target)  # a failed export leaves no half-written file
+        except OSError as exc:
+            raise HearbackError(f"cannot write {out}: {exc.strerror}") from exc
+        finally:
+            partial.unlink(missing_ok=True)
+    click.echo(f"Exported {summary.rows} rows ({what}, {fmt}) to {out}")
+
 def main() -> None:
     cli(obj={}, prog_name="hearback")
 

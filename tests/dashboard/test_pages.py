@@ -8,7 +8,8 @@ from tracker.models import Action, Input, Locality, ReportBack, User
 
 PAGES = [
     "views/log_input.py", "views/follow_ups.py", "views/input_detail.py", "views/actions.py",
-    "views/locality.py", "views/leadership.py", "views/settings.py",
+    "views/locality.py", "views/leadership.py", "views/settings.py", "views/public.py",
+    "views/import_export.py",
 ]
 
 

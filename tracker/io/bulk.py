@@ -1,0 +1,72 @@
+"""Bulk inserts through the driver: one ``executemany`` (SQLite) or ``COPY`` (PostgreSQL)
+per table and batch.
+
+SQLAlchemy's per-value type processing costs more than SQLite's insert itself, so the
+importer binds values the way the column types would (the demo loader does the same):
+UTC timestamps as the text SQLAlchemy stores on SQLite (or aware datetimes for
+PostgreSQL), dates as ISO text on SQLite, JSON as text, and a column's scalar default
+where a row has no value.
+"""
+
+import json
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import ARRAY, JSON, Connection, Date, Table, any_, literal
+
+from tracker.sqltypes import UTCDateTime
+
+Binder = Callable[[Any], Any]
+
+
+def binder(column: Any, pg: bool) -> Binder | None:
+    """How a value of ``column`` goes to the driver; None when it goes as it is."""
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        if pg:
+            return lambda v: None if v is None else v.astimezone(UTC)
+        # SQLAlchemy's text for a DateTime on SQLite: always with microseconds
+        return lambda v: None if v is None else v.astimezone(UTC).replace(
+            tzinfo=None).isoformat(" ", "microseconds")
+    if isinstance(kind, JSON):
+        return json.dumps
+    if isinstance(kind, Date) and not pg:
+        return lambda v: None if v is None else v.isoformat()
+    if column.default is not None and column.default.is_scalar:
+        default = column.default.arg
+        return lambda v: default if v is None else v
+    return None
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) in the caller's transaction."""
+    if not rows:
+        return
+    pg = conn.dialect.name == "postgresql"
+    quote = conn.dialect.identifier_preparer.quote
+    columns = [c for c in table.columns if c.name in rows[0] or not c.primary_key]
+    names = [c.name for c in columns]
+    binders = [(i, b) for i, b in enumerate(binder(c, pg) for c in columns) if b]
+    params = []
+    for row in rows:
+        values = [row.get(n) for n in names]
+        for i, bind in binders:
+            values[i] = bind(values[i])
+        params.append(tuple(values))
+    head = f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
+    if pg:  # COPY: one stream instead of a statement per row
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {head} FROM STDIN") as copy:
+            for values in params:
+                copy.write_row(values)
+        return
+    conn.exec_driver_sql(f"INSERT INTO {head} VALUES ({', '.join('?' * len(names))})", params)
+
+
+def one_of(column: Any, values: list[Any], pg: bool) -> Any:
+    """``column IN (values)``; on PostgreSQL as ``= ANY(array)``, one parameter, so that a
+    plan the driver prepared while the table was small cannot turn into a scan later."""
+    if pg:
+        return column == any_(literal(list(values), ARRAY(column.type)))
+    return column.in_(values)

@@ -1,0 +1,134 @@
+"""Turning cell text into typed values; each failure is a sentence for the rejects file."""
+
+import json
+import math
+import re
+import uuid
+from datetime import UTC, date, datetime, tzinfo
+from functools import lru_cache
+from typing import Any
+
+_TRUE = frozenset({"1", "true", "yes", "y", "oui", "o", "x", "vrai", "ndiyo", "نعم", "checked"})
+_FALSE = frozenset({"0", "false", "no", "n", "non", "faux", "hapana", "لا", "unchecked", "-"})
+_SPLIT = re.compile(r"[;,\n|]")
+_INT_FLOAT = re.compile(r"^[+-]?\d+(\.0*)?$")
+
+
+class CellError(ValueError):
+    """A cell that cannot become the value its field needs."""
+
+
+def parse_datetime(text: str, fmt: str | None, zone: tzinfo) -> datetime:
+    """ISO 8601 (with or without offset, or a bare date), or ``fmt`` (strptime); a value
+    without an offset is read in ``zone`` (the mapping's time zone); the result is UTC.
+    Logs repeat their dates row after row: a parsed value is remembered."""
+    return _parse_datetime(text.strip(), fmt, zone)
+
+
+@lru_cache(maxsize=8192)
+def _parse_datetime(text: str, fmt: str | None, zone: tzinfo) -> datetime:
+    try:
+        value = datetime.strptime(text, fmt) if fmt else _iso(text)
+    except (ValueError, OverflowError) as exc:
+        raise CellError(f"{text!r} is not a date{_expected(fmt)}") from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    try:
+        return value.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise CellError(f"{text!r} is out of range") from exc
+
+
+def _iso(text: str) -> datetime:
+    if len(text) <= 10:  # a bare date: the start of that day
+        return datetime.combine(date.fromisoformat(text), datetime.min.time())
+    return datetime.fromisoformat(text)
+
+
+def _expected(fmt: str | None) -> str:
+    return f" in the format {fmt!r}" if fmt else " (expected ISO 8601, e.g. 2026-03-02T08:30)"
+
+
+def parse_date(text: str, fmt: str | None) -> date:
+    text = text.strip()
+    try:
+        if fmt:
+            return datetime.strptime(text, fmt).date()
+        if len(text) > 10:
+            return _iso(text).date()
+        return date.fromisoformat(text)
+    except (ValueError, OverflowError) as exc:
+        raise CellError(f"{text!r} is not a date{_expected(fmt)}") from exc
+
+
+def parse_bool(text: str) -> bool:
+    low = text.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise CellError(f"{text!r} is not yes or no (use 1/0, true/false, yes/no)")
+
+
+def parse_int(text: str) -> int:
+    """A whole number; ``12.0`` (a spreadsheet's number) counts as 12."""
+    text = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not _INT_FLOAT.match(text) or len(text) > 12:
+        raise CellError(f"{text!r} is not a whole number")
+    return int(float(text)) if "." in text else int(text)
+
+
+def parse_float(text: str) -> float:
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError as exc:
+        raise CellError(f"{text!r} is not a number") from exc
+    if not math.isfinite(value):
+        raise CellError(f"{text!r} is not a number")
+    return value
+
+
+def split_list(text: str, sep: str | None) -> list[str]:
+    """A multi-valued cell: ``sep`` if the mapping gives one (Kobo: a space), else ; , | ;
+    new lines always separate (split multiple-choice columns are joined with them)."""
+    if sep == " ":
+        parts = text.split()
+    elif sep:
+        parts = re.split(f"{re.escape(sep)}|\n", text)
+    else:
+        parts = _SPLIT.split(text)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def parse_messages(text: str) -> dict[str, str]:
+    """Report-back messages as a JSON object of language code to text."""
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise CellError('messages must be a JSON object such as {"fr": "..."}') from exc
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise CellError('messages must be a JSON object such as {"fr": "..."}')
+    return value
+
+
+def parse_uid(text: str) -> str:
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError as exc:
+        raise CellError(f"{text.strip()!r} is not a uid") from exc
+
+
+def typed(kind: str, text: str, fmt: str | None, zone: tzinfo) -> Any:
+    """A non-empty cell as the value a field of ``kind`` (``tracker.io.mapping.FIELDS``)
+    holds; free text is kept as written, codes and places lose their outer spaces."""
+    if kind == "datetime":
+        return parse_datetime(text, fmt, zone)
+    if kind == "date":
+        return parse_date(text, fmt)
+    parse = {"bool": parse_bool, "int": parse_int, "float": parse_float, "json": parse_messages,
+             "uid": parse_uid, "codes": lambda t: split_list(t, ";")}.get(kind)
+    if parse is not None:
+        return parse(text)
+    return text.strip() if kind in ("code", "place") else text
