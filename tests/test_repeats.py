@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, select
 
 from tests.utils.factories import T0, build_world, make_input
@@ -20,7 +21,10 @@ def flags(session: Session) -> dict[int, bool]:
     return {i.id: i.repeats_open_ask for i in session.exec(select(Input))}  # type: ignore[misc]
 
 
-def test_flag_follows_every_kind_of_write(session: Session) -> None:
+@pytest.mark.parametrize("row_by_row_limit", [200, 0], ids=["lookups", "window"])
+def test_flag_follows_every_kind_of_write(session: Session, row_by_row_limit: int,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tracker.repeats.ROW_BY_ROW_LIMIT", row_by_row_limit)
     w = build_world(session)
     o = w.officer
     a = make_input(session, o, w.town)

@@ -25,6 +25,9 @@ from sqlmodel import Session
 from tracker.models import Input, InputTheme
 from tracker.sqltypes import UTCDateTime
 
+# Above this many rows to refresh, one window pass beats a lookup per row.
+ROW_BY_ROW_LIMIT = 200
+
 _in = Input.__table__.c
 _th = InputTheme.__table__.c
 
@@ -49,9 +52,9 @@ def repeat_expression() -> ColumnElement[bool]:
     )
 
 
-def _repeating_ids() -> ColumnElement:
-    """Every repeating input in one window pass over (locality, theme) in receipt order —
-    what a full refresh uses, since a per-row EXISTS is slow over a whole database."""
+def _repeating_ids(locality_ids: list[int] | None = None) -> ColumnElement:
+    """The repeating inputs (of ``locality_ids``) in one window pass over (locality, theme)
+    in receipt order — for refreshing many rows, where a per-row EXISTS is slow."""
     never = datetime(9999, 12, 31, tzinfo=UTC)
     open_until = func.max(func.coalesce(_in.closed_at, literal(never, UTCDateTime))).over(
         partition_by=(_in.locality_id, _th.theme_code),
@@ -62,6 +65,7 @@ def _repeating_ids() -> ColumnElement:
         select(_th.input_id.label("input_id"), _in.received_at.label("received_at"),
                open_until.label("open_until"))
         .select_from(InputTheme.__table__.join(Input.__table__, _th.input_id == _in.id))
+        .where(*([_in.locality_id.in_(locality_ids)] if locality_ids is not None else []))
         .subquery()
     )
     return select(windowed.c.input_id).where(windowed.c.open_until > windowed.c.received_at)
@@ -77,15 +81,19 @@ def refresh_repeat_flags(
         session.execute(update(Input.__table__).values(
             repeats_open_ask=_in.id.in_(_repeating_ids())))
         return
-    stmt = update(Input.__table__).values(repeats_open_ask=repeat_expression())
+    where = []
+    ids = None
     if locality_ids is not None:
         ids = sorted(set(locality_ids))
         if not ids:
             return
-        stmt = stmt.where(_in.locality_id.in_(ids))
+        where.append(_in.locality_id.in_(ids))
     if since is not None:
-        stmt = stmt.where(_in.received_at >= since)
-    session.execute(stmt)
+        where.append(_in.received_at >= since)
+    affected = session.execute(select(func.count()).where(*where)).scalar_one()
+    # A few recent rows: look each one up; many rows: one window pass.
+    value = repeat_expression() if affected <= ROW_BY_ROW_LIMIT else _in.id.in_(_repeating_ids(ids))
+    session.execute(update(Input.__table__).values(repeats_open_ask=value).where(*where))
 
 
 def repeat_drift(session: Session) -> list[int]:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from tracker.access import can_read
-from tracker.io.bulk import one_of
+from tracker.io.bulk import custom_plans, one_of
 from tracker.io.plans import RowPlan
 from tracker.models import (
     Action,
@@ -135,6 +135,7 @@ class Classifier:
     def classify(self, plans: list[RowPlan]) -> Batch:
         """What of ``plans`` is new; a row whose input the actor may not read is rejected."""
         batch = Batch()
+        custom_plans(self.session.connection())
         by_uid, by_key = self._known_inputs(plans)
         batch.known = {k.id: k for k in [*by_uid.values(), *by_key.values()]}
         actions, action_links = self._known(batch, _ac, _ai, "action_id",

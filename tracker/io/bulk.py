@@ -70,3 +70,25 @@ def one_of(column: Any, values: list[Any], pg: bool) -> Any:
     if pg:
         return column == any_(literal(list(values), ARRAY(column.type)))
     return column.in_(values)
+
+
+def custom_plans(conn: Connection) -> None:
+    """For this transaction, plan every statement for its own values (PostgreSQL).
+
+    The driver prepares a statement run five times; the server may then keep a generic
+    plan made while the table was small, and ``uid = ANY($1)`` becomes a scan of the
+    whole table for every batch."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
+def next_ids(conn: Connection, table: Table, count: int) -> list[int]:
+    """Ids for ``count`` new rows of ``table``, so the rows go in with their ids and need
+    no read-back: from the sequence on PostgreSQL; on SQLite the next ones after the
+    largest (the batch's transaction holds the write lock from its first statement)."""
+    if conn.dialect.name == "postgresql":
+        return list(conn.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+            f"FROM generate_series(1, {int(count)})").scalars())
+    top = conn.exec_driver_sql(f'SELECT COALESCE(MAX(id), 0) FROM "{table.name}"').scalar_one()
+    return list(range(top + 1, top + 1 + count))

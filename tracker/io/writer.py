@@ -3,10 +3,11 @@
 A batch writes, in one transaction, its inputs, themes, actions, links, report-backs
 and messages, the same audit events the services write (``record``, ``acknowledge``,
 ``create``, ``link``, ``report_back``), the external id of every new input (so a
-re-run skips it) and the loop facts of every input it linked (``refresh_loop_facts``).
-A killed import therefore leaves whole batches or nothing of a batch. If a batch fails
-in the database, it is rolled back and written again one row at a time, so the one bad
-row is rejected with the database's reason and the others go in.
+re-run skips it), the loop facts of the inputs it links (computed with the row for a
+new input, by ``refresh_loop_facts`` for one already stored) and the repeated-ask flags
+(``tracker.repeats``). A killed import therefore leaves whole batches or nothing of a
+batch. If a batch fails in the database, it is rolled back and written again one row at
+a time, so the one bad row is rejected with the database's reason and the others go in.
 
 New places go through the ``create_locality`` service (each in its own transaction,
 before the rows that need them): rare, audited, and harmless if the run stops there.
@@ -15,13 +16,13 @@ before the rows that need them): rare, audited, and harmless if the run stops th
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from tracker.errors import HearbackError
 from tracker.io.batch import DUPLICATE, IMPORTED, REJECTED, Batch, Classifier, Outcome
-from tracker.io.bulk import insert_rows, one_of
+from tracker.io.bulk import custom_plans, insert_rows, next_ids
 from tracker.io.facts import new_input_facts
 from tracker.io.lookup import Reference
 from tracker.io.plans import RowPlan
@@ -107,6 +108,7 @@ class BatchWriter:
         self._uids = {k.id: k.uid for k in batch.known.values()}
         written = [p for p, o in zip(plans, batch.outcomes, strict=True) if o.status == IMPORTED]
         self._create_places(written)
+        custom_plans(self.session.connection())  # a new place committed a transaction
         now = utcnow()
         ids = {"input": self._insert_inputs(batch.inputs, new_input_facts(batch), now),
                "action": self._insert_actions(batch.actions, now),
@@ -159,19 +161,12 @@ class BatchWriter:
                 "reason": f"import {self.label} line {plan.line}"}
 
     def _insert(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert ``rows`` in bulk and return their ids, in order.
-
-        The ids are read back by uid: on SQLite, INSERT ... RETURNING in parameter order
-        falls back to one statement per row, which would cost more than the rows."""
+        """Insert ``rows`` in bulk with ids given to them first; return the ids, in order."""
+        ids = next_ids(self.session.connection(), table, len(rows))
+        for row, id_ in zip(rows, ids, strict=True):
+            row["id"] = id_
         self._bulk(table, rows)
-        uids = [r["uid"] for r in rows]
-        pg = self.session.get_bind().dialect.name == "postgresql"
-        ids: dict[str, int] = {}
-        for start in range(0, len(uids), 900):
-            part = uids[start:start + 900]
-            ids.update((u, i) for i, u in self.session.execute(
-                select(table.c.id, table.c.uid).where(one_of(table.c.uid, part, pg))))
-        return [ids[u] for u in uids]
+        return ids
 
     def _bulk(self, table: Any, rows: list[dict[str, Any]]) -> None:
         insert_rows(self.session.connection(), table, rows)
