@@ -9,12 +9,11 @@ import argparse
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select
 
-from tracker.db import make_engine
+from tracker.db import make_engine, scratch_schema
 from tracker.demo import generate_demo
 from tracker.migrate import upgrade
 from tracker.models import metadata
@@ -55,18 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.schema:
         run(make_engine(url), args.inputs, args.seed)
         return 0
-    schema = f"bench_demo_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
+    with scratch_schema(url, "bench_demo") as engine:
         run(engine, args.inputs, args.seed)
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
     return 0
 
 

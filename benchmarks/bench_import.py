@@ -23,10 +23,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, insert, text
 from sqlmodel import Session
 
-from tracker.db import make_engine
+from tracker.db import make_engine, scratch_schema
 from tracker.io.importer import import_file
 from tracker.io.mapping import load_mapping
 from tracker.migrate import upgrade
@@ -151,19 +151,9 @@ def fresh(url: str | None) -> Iterator[Engine]:
             finally:
                 engine.dispose()
         return
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
+    with scratch_schema(url, "bench") as engine:
         _prepare(engine)
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def run(url: str | None, n: int, batch: int) -> None:

@@ -3,15 +3,14 @@ set, on PostgreSQL too (each run in a schema of its own, dropped afterwards)."""
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from tracker.db import make_engine
+from tracker.db import make_engine, scratch_schema
 from tracker.migrate import upgrade
 from tracker.models import metadata
 from tracker.seed import seed_defaults
@@ -37,22 +36,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pg_engine() -> Iterator[Engine]:
     """A fresh schema on the test server, migrated once for the session."""
     assert PG_URL
-    schema = f"hb_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(normalise_url(PG_URL))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(
-        normalise_url(PG_URL), connect_args={"options": f"-csearch_path={schema}"},
-        pool_pre_ping=True,
-    )
-    upgrade(engine)
-    try:
+    with scratch_schema(normalise_url(PG_URL), "hb_test") as engine:
+        upgrade(engine)
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _truncate_pg(engine: Engine) -> None:

@@ -3,7 +3,6 @@
 import hashlib
 import os
 import runpy
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Table, create_engine, func, inspect, select, text
+from sqlalchemy import Engine, Table, func, inspect, select
 from sqlmodel import Session
 
 import tracker.demo
 from tracker import codes
-from tracker.db import make_engine
+from tracker.db import make_engine, scratch_schema
 from tracker.demo import DemoSummary, generate_demo
 from tracker.errors import HearbackError, ValidationError
 from tracker.loop import facts_drift
@@ -59,19 +58,9 @@ def _fresh(backend: str, folder: Path) -> Iterator[Engine]:
         engine.dispose()
         return
     assert PG_URL
-    url, schema = normalise_url(PG_URL), f"hb_demo_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
+    with scratch_schema(normalise_url(PG_URL), "hb_demo") as engine:
         upgrade(engine)
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 BACKENDS = ["sqlite", pytest.param(

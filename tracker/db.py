@@ -6,6 +6,7 @@ timeout and ``BEGIN IMMEDIATE``, so a second writer waits for the lock instead o
 failing halfway through its transaction).
 """
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,3 +91,24 @@ def read_session(engine: Engine) -> Iterator[Session]:
 def is_sqlite(engine_or_session: Any) -> bool:
     bind = getattr(engine_or_session, "bind", None) or engine_or_session
     return bind.dialect.name == "sqlite"
+
+
+@contextmanager
+def scratch_schema(url: str, prefix: str = "hb_scratch") -> Iterator[Engine]:
+    """An engine on a new, empty PostgreSQL schema that is dropped afterwards, so tests and
+    benchmarks can share a server without touching each other's tables."""
+    from sqlalchemy import create_engine as _create
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine = _create(url, connect_args={"options": f"-csearch_path={schema}"},
+                     pool_pre_ping=True)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()

@@ -50,7 +50,7 @@ st.session_state["detail_id"] = input_id
 try:
     with read_session(ctx.engine) as session:
         detail = input_detail(session=session, actor=ctx.user, input_id=input_id)
-        open_actions = action_register(session=session, actor=ctx.user,
+        linkable_actions = action_register(session=session, actor=ctx.user,
                                        today=datetime.now(UTC).date(), status=None, limit=200)
 except NotFoundError:
     st.error(_("There is no input #{id} you may read.", id=input_id))
@@ -144,9 +144,9 @@ with tab_actions:
             form_errors(loc, "new_action", {"title", "due_date"})
             st.form_submit_button(_("Create action"), type="primary", on_click=lambda: run_write(
                 "new_action", _create_action, _("Action created.")))
-        if open_actions:
+        if linkable_actions:
             with st.expander(_("Link an existing action")), st.form("link_action"):
-                titles = {a.id: f"#{a.id} {a.title} ({label(a.status)})" for a in open_actions
+                titles = {a.id: f"#{a.id} {a.title} ({label(a.status)})" for a in linkable_actions
                           if a.id not in {x.id for x in detail.actions}}
                 st.selectbox(_("Action"), list(titles), key="la_action",
                              format_func=titles.get)
