@@ -1,8 +1,8 @@
-"""What every page needs on every rerun: the viewer's language, the acting user, the engine.
+"""What every page needs on every rerun: the viewer's language, the signed-in user, the engine.
 
-Only plain codes live in ``st.session_state`` (``lang``, ``user_id``); the Localizer
-and the user are rebuilt from them each rerun, which is cheap because catalogs and
-reference data are cached.
+Only plain values live in ``st.session_state`` (``lang``, the sign-in token and the
+user's id); the Localizer and the user are rebuilt from them each rerun, which is cheap
+because catalogs and reference data are cached.
 """
 
 from dataclasses import dataclass
@@ -10,14 +10,16 @@ from dataclasses import dataclass
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard.resources import get_engine, load_people, load_user
+from dashboard.resources import after_write, get_engine, load_user
 from tracker.codes import Role
+from tracker.escaping import md
 from tracker.i18n import LOCALES, Localizer, language_label, negotiate
 from tracker.models import User
-from tracker.reference import Person
+from tracker.signin import resume, sign_out
 
 LANG_KEY = "lang"
 USER_KEY = "user_id"
+AUTH_KEY = "auth_token"
 
 
 @dataclass
@@ -63,30 +65,44 @@ def language_picker(loc: Localizer) -> None:
     )
 
 
-def _default_user(people: list[Person]) -> int:
-    for role in (Role.OFFICER, Role.ADMIN):
-        for p in people:
-            if p.role == role:
-                return p.id
-    return people[0].id
+def signed_in_user() -> User | None:
+    """The user of this browser session's live sign-in, checked on the server every rerun.
 
-
-def user_picker(loc: Localizer) -> User:
-    """Who is acting. Accounts have no sign-in yet: the picker stands in for it."""
-    people = load_people()
-    if USER_KEY not in st.session_state or st.session_state[USER_KEY] not in {
-        p.id for p in people
-    }:
-        st.session_state[USER_KEY] = _default_user(people)
-    names = {p.id: f"{p.display_name or p.username} ({loc.gettext(p.role)})" for p in people}
-    st.session_state["_user_picker"] = st.session_state[USER_KEY]
-    st.sidebar.selectbox(
-        loc.gettext("Acting as"), list(names), key="_user_picker", format_func=names.get,
-        on_change=lambda: st.session_state.update({USER_KEY: st.session_state["_user_picker"]}),
-    )
-    user = load_user(st.session_state[USER_KEY])
-    assert user is not None
+    Only the token is kept in session state; query parameters never choose the user.
+    """
+    token = st.session_state.get(AUTH_KEY)
+    user = resume(get_engine(), token) if token else None
+    if user is None:
+        st.session_state.pop(AUTH_KEY, None)
+        st.session_state.pop(USER_KEY, None)
+        return None
+    st.session_state[USER_KEY] = user.id
     return user
+
+
+def _sign_out() -> None:
+    sign_out(get_engine(), st.session_state.pop(AUTH_KEY, None))
+    st.session_state.pop(USER_KEY, None)
+    after_write()
+
+
+def account_box(loc: Localizer, user: User) -> None:
+    """Who is signed in, and the way out."""
+    _ = loc.gettext
+    name = user.display_name or user.username
+    # A display name is user text: escaped, never read as Markdown (tracker/escaping.py).
+    st.sidebar.caption(md(_("Signed in as {name} ({role})", name=name, role=_(user.role))))
+    if st.sidebar.button(_("Sign out"), key="_sign_out", on_click=_sign_out,
+                         icon=":material/logout:") and oidc_configured():
+        st.logout()
+
+
+def oidc_configured() -> bool:
+    """Whether the deployment configured an identity provider for ``st.login``."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file, or a malformed one: no provider
+        return False
 
 
 def rtl_style(loc: Localizer) -> None:
@@ -103,9 +119,9 @@ def rtl_style(loc: Localizer) -> None:
 
 
 def page_context() -> PageContext:
-    """Called at the top of every page script (the entrypoint has set language and user)."""
+    """Called at the top of every signed-in page (the entrypoint has checked the session)."""
     loc = localizer()
-    user = load_user(st.session_state.get(USER_KEY, 0))
-    if user is None:
-        user = user_picker(loc)
+    user = load_user(st.session_state.get(USER_KEY, 0)) if AUTH_KEY in st.session_state else None
+    if user is None:  # not signed in: the entrypoint only offers such pages when signed in
+        st.stop()
     return PageContext(loc=loc, user=user, engine=get_engine())

@@ -12,7 +12,9 @@ from sqlalchemy import Engine
 
 from tracker import reference
 from tracker.db import make_engine, read_session
+from tracker.demo_accounts import is_demo_database
 from tracker.models import User
+from tracker.settings import get_settings
 
 
 @st.cache_resource
@@ -26,7 +28,13 @@ def load_people() -> list[reference.Person]:
         return reference.people(session)
 
 
-@st.cache_data(ttl=300, max_entries=64)
+@st.cache_data(ttl=300, max_entries=2)
+def load_is_demo() -> bool:
+    with read_session(get_engine()) as session:
+        return is_demo_database(session)
+
+
+@st.cache_data(ttl=60, max_entries=64)
 def load_user(user_id: int) -> User | None:
     with read_session(get_engine()) as session:
         return reference.user_by_id(session, user_id)
@@ -48,6 +56,15 @@ def load_term_labels() -> dict[tuple[str, str], str]:
 def load_places(level: str | None = None) -> list[reference.Place]:
     with read_session(get_engine()) as session:
         return reference.places(session, level)
+
+
+def contact_key() -> str | None:
+    """The key that encrypts sources' contacts: the app's secrets first, then the environment."""
+    try:
+        secret = st.secrets.get("contact_key")
+    except Exception:  # no secrets file, or a malformed one
+        secret = None
+    return str(secret) if secret else get_settings().contact_key
 
 
 def after_write() -> None:

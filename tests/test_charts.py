@@ -55,8 +55,12 @@ def french(tmp_path: Path) -> Localizer:
     catalog = Catalog(locale="fr")
     for msgid, msgstr in FRENCH.items():
         catalog.add(msgid, msgstr)
-    catalog.add(("<{n} day", "<{n} days"), ("moins de {n} jour", "moins de {n} jours"))
-    catalog.add(("{n}+ day", "{n}+ days"), ("{n} jour et plus", "{n} jours et plus"))
+    # CLDR gives French a third plural form ("many", for millions) in newer Babel: fill
+    # every form the catalog has, the plural one beyond the first.
+    for ids, (one, other) in {("<{n} day", "<{n} days"): ("moins de {n} jour", "moins de {n} jours"),
+                              ("{n}+ day", "{n}+ days"): ("{n} jour et plus", "{n} jours et plus")
+                              }.items():
+        catalog.add(ids, (one, *[other] * (catalog.num_plurals - 1)))
     path = tmp_path / "fr" / "LC_MESSAGES" / "messages.po"
     path.parent.mkdir(parents=True)
     with path.open("wb") as fp:

@@ -1,12 +1,31 @@
-"""The append-only audit trail: every service write adds its events here."""
+"""The append-only audit trail: every write adds its events here, chained by hashes.
 
-from datetime import date, datetime
+Each event's ``hash`` covers its content and the ``hash`` of the event before it (by
+id), so changing or deleting a past event breaks the chain from that point on and
+``verify_chain`` names the first event that no longer fits. Appending takes a
+transaction-long lock on PostgreSQL (SQLite writers are already serialised by
+``BEGIN IMMEDIATE``), so two writers never chain onto the same predecessor. The
+database itself refuses UPDATE and DELETE on the table (triggers, migration 0004).
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlmodel import Session, SQLModel, select
+from sqlalchemy import Connection, select, text
+from sqlmodel import Session, SQLModel
 
 from tracker.models import AuditEvent, User
 from tracker.sqltypes import utcnow
+
+_ae = AuditEvent.__table__.c
+# Any fixed number: the advisory lock every audit append on PostgreSQL takes.
+CHAIN_LOCK = 4_815_162_342
+HASHED = ("uid", "at", "user_id", "verb", "entity", "entity_id", "entity_uid",
+          "before", "after", "reason", "prev_hash")
 
 
 def snapshot(obj: SQLModel, fields: list[str] | None = None) -> dict[str, Any]:
@@ -25,6 +44,41 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def digest(event: dict[str, Any]) -> str:
+    """The hash of one event's content and its predecessor's hash (canonical JSON)."""
+    content = {k: event.get(k) for k in HASHED}
+    at = content["at"]
+    if isinstance(at, datetime):
+        content["at"] = at.astimezone(UTC).isoformat(timespec="microseconds")
+    blob = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def lock_chain(conn: Connection) -> None:
+    """Take the chain's lock for the rest of this transaction (PostgreSQL; re-entrant).
+
+    Engines from ``tracker.db`` already queue every PostgreSQL writer behind one lock
+    from its first statement; this one keeps the chain whole on any other connection.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
+
+
+def _head(conn: Connection) -> str | None:
+    """Lock the chain for this transaction and return the last event's hash."""
+    lock_chain(conn)
+    return conn.execute(select(_ae.hash).order_by(_ae.id.desc()).limit(1)).scalar()
+
+
+def seal(conn: Connection, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Chain ``events`` (dicts about to be inserted, in id order) onto the trail."""
+    prev = _head(conn)
+    for event in events:
+        event["prev_hash"] = prev
+        event["hash"] = prev = digest(event)
+    return events
+
+
 def record_event(
     session: Session,
     *,
@@ -37,18 +91,21 @@ def record_event(
     after: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> AuditEvent:
-    event = AuditEvent(
-        at=utcnow(),
-        user_id=actor.id if actor else None,
-        verb=verb,
-        entity=entity,
-        entity_id=entity_id,
-        entity_uid=entity_uid,
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
-        reason=reason,
-    )
+    values: dict[str, Any] = {
+        "at": utcnow(),
+        "user_id": actor.id if actor else None,
+        "verb": verb, "entity": entity, "entity_id": entity_id, "entity_uid": entity_uid,
+        "before": _jsonable(before) if before is not None else None,
+        "after": _jsonable(after) if after is not None else None,
+        "reason": reason,
+    }
+    event = AuditEvent(**values)
+    values["uid"] = event.uid
+    session.flush()  # events already added in this transaction come first in the chain
+    seal(session.connection(), [values])
+    event.prev_hash, event.hash = values["prev_hash"], values["hash"]
     session.add(event)
+    session.flush()
     return event
 
 
@@ -56,7 +113,49 @@ def history(session: Session, *, entity: str, entity_id: int) -> list[AuditEvent
     """Events about one record, oldest first (the input detail timeline)."""
     stmt = (
         select(AuditEvent)
-        .where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
+        .where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)  # type: ignore[arg-type]
         .order_by(AuditEvent.at, AuditEvent.id)  # type: ignore[arg-type]
     )
-    return list(session.exec(stmt))
+    return list(session.execute(stmt).scalars())
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What ``hearback audit verify`` found: how many events fit, and the first that does not."""
+
+    checked: int
+    broken_id: int | None = None
+    broken_uid: str | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_id is None
+
+
+def events_in_order(conn: Connection, batch: int = 5000) -> Iterator[dict[str, Any]]:
+    """Every event, oldest first, streamed (the trail can hold millions)."""
+    cols = [_ae.id, *(getattr(_ae, name) for name in HASHED), _ae.hash]
+    result = conn.execution_options(yield_per=batch).execute(select(*cols).order_by(_ae.id))
+    for row in result.mappings():
+        yield dict(row)
+
+
+def check_chain(events: Iterable[dict[str, Any]]) -> ChainReport:
+    """Walk ``events`` in id order and stop at the first whose links do not hold."""
+    prev: str | None = None
+    checked = 0
+    for event in events:
+        if event["prev_hash"] != prev:
+            problem = ("the event before it was changed or deleted" if checked
+                       else "the first event does not start the chain")
+            return ChainReport(checked, event["id"], event["uid"], problem)
+        if event["hash"] != digest(event):
+            return ChainReport(checked, event["id"], event["uid"], "its content was changed")
+        prev = event["hash"]
+        checked += 1
+    return ChainReport(checked)
+
+
+def verify_chain(conn: Connection) -> ChainReport:
+    return check_chain(events_in_order(conn))

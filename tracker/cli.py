@@ -6,59 +6,22 @@ with one plain sentence on stderr and exit status 1, never a traceback.
 
 import json
 import sys
-from collections.abc import Callable
 from datetime import date, datetime
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select
 from sqlmodel import Session
 
-from tracker.codes import Role
-from tracker.db import make_engine, read_session
-from tracker.errors import HearbackError, StorageError
+from tracker.cli_admin import COMMANDS
+from tracker.cli_base import _engine, init_database, plain_errors
+from tracker.db import read_session
+from tracker.errors import HearbackError
 from tracker.metrics import Filters, figures
-from tracker.migrate import current_revision, upgrade
+from tracker.migrate import current_revision
 from tracker.models import Input, Locality
-from tracker.seed import seed_defaults
-from tracker.services import create_user, ensure_system_user
-from tracker.services._unit import storage_message
+from tracker.services import ensure_system_user
 from tracker.settings import get_settings, normalise_url
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def plain_errors(func: F) -> F:
-    """Turn library and driver errors into a one-line message and exit status 1."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except HearbackError as exc:
-            raise click.ClickException(str(exc)) from exc
-        except DBAPIError as exc:
-            raise click.ClickException(storage_message(exc)) from exc
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _engine(ctx: click.Context) -> Engine:
-    return make_engine(ctx.obj["db"])
-
-
-def init_database(engine: Engine) -> int:
-    """Migrate to the newest schema and seed what is missing; safe to run again."""
-    try:
-        upgrade(engine)
-    except DBAPIError as exc:
-        raise StorageError(storage_message(exc)) from exc
-    with Session(engine) as session:
-        added = seed_defaults(session)
-        ensure_system_user(session)
-    return added
 
 
 @click.group()
@@ -163,32 +126,6 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-@cli.group()
-def user() -> None:
-    """Manage user accounts."""
-
-
-@user.command("add")
-@click.argument("name")
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--display-name", default="")
-@click.option("--component", default=None)
-@click.option("--section", default=None)
-@click.pass_context
-@plain_errors
-def user_add(ctx: click.Context, name: str, role: str, display_name: str,
-             component: str | None, section: str | None) -> None:
-    """Create the account NAME with a ROLE."""
-    engine = _engine(ctx)
-    init_database(engine)
-    with Session(engine) as session:
-        actor = ensure_system_user(session)
-        created = create_user(session=session, actor=actor, data={
-            "username": name, "role": role, "display_name": display_name,
-            "component_code": component, "section_code": section})
-        click.echo(f"User {created.username!r} created with role {created.role}")
-
-
 @cli.command()
 @click.option("--demo", "with_demo", is_flag=True,
               help="Fill an empty database with the demo data set first.")
@@ -217,9 +154,11 @@ def serve(ctx: click.Context, with_demo: bool, port: int, demo_inputs: int) -> N
     engine.dispose()
     app = PROJECT_ROOT / "dashboard" / "app.py"
     env = os.environ | {"HEARBACK_DATABASE_URL": ctx.obj["db"]}
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--client.toolbarMode", "viewer"]
+    # Hardening options come from one table (tracker/serving.py), as flags, so they hold
+    # whatever the working directory and whatever config.toml is found there.
+    from tracker.serving import streamlit_command
+
+    command = streamlit_command(sys.executable, app, port)
     click.echo(f"Hearback is starting on http://localhost:{port}")
     sys.stdout.flush()
     # Become the Streamlit server (no child left behind when a supervisor stops us).
@@ -374,6 +313,11 @@ def export_command(ctx: click.Context, out: str, fmt: str | None, what: str,
         finally:
             partial.unlink(missing_ok=True)
     click.echo(f"Exported {summary.rows} rows ({what}, {fmt}) to {out}")
+
+
+for _command in COMMANDS:
+    cli.add_command(_command)
+
 
 def main() -> None:
     cli(obj={}, prog_name="hearback")

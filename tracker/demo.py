@@ -25,7 +25,9 @@ from sqlmodel import Session
 from tracker import demo_gen as gen
 from tracker import demo_text as T
 from tracker import demo_weights as W
+from tracker.audit import seal
 from tracker.codes import NotPossibleReason
+from tracker.demo_accounts import demo_password_hash
 from tracker.demo_weights import lookup
 from tracker.errors import HearbackError, ValidationError
 from tracker.models import (
@@ -42,6 +44,7 @@ from tracker.models import (
     User,
 )
 from tracker.repeats import refresh_repeat_flags
+from tracker.rollups import build as rollups
 from tracker.seed import INPUT_TYPES, SECTIONS, THEMES, seed_defaults
 from tracker.services import ensure_system_user
 from tracker.sqltypes import utcnow
@@ -97,14 +100,17 @@ def generate_demo(
         offsets = {m.__tablename__: conn.scalar(select(func.max(m.id))) or 0 for m in _ID_TABLES}
         counts = _load(conn, columns(drawn), offsets)
         refresh_repeat_flags(conn)  # type: ignore[arg-type]  # one window pass over everything
+        rollups.rebuild(conn)  # the dashboards' summary tables, in the same transaction
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn)
-        conn.execute(AuditEvent.__table__.insert().values(
-            uid=drawn.uids["audit_event"][0].decode(), at=utcnow(), user_id=system_id,
-            verb="demo_generated", entity="database",
-            after={"seed": seed, "as_of": as_of.isoformat(), **counts},
-            reason="demo data set for a fictional mission (tracker.demo)",
-        ))
+        event = {
+            "uid": drawn.uids["audit_event"][0].decode(), "at": utcnow(), "user_id": system_id,
+            "verb": "demo_generated", "entity": "database", "entity_id": None,
+            "entity_uid": None, "before": None,
+            "after": {"seed": seed, "as_of": as_of.isoformat(), **counts},
+            "reason": "demo data set for a fictional mission (tracker.demo)",
+        }
+        conn.execute(AuditEvent.__table__.insert().values(**seal(conn, [event])[0]))
     return DemoSummary(
         localities=counts["locality"], users=counts["app_user"], inputs=counts["input"],
         actions=counts["action"], report_backs=counts["report_back"],
@@ -312,7 +318,9 @@ def columns(d: gen.Drawn) -> dict[str, tuple[int, dict[str, Any]]]:
             "username": ("py", user_cols[0]), "display_name": ("py", user_cols[1]),
             "role": ("py", user_cols[2]), "component_code": ("py", user_cols[3]),
             "section_code": ("py", user_cols[4]), "active": ("const", True),
-            "password_hash": ("const", None), "created_at": ("ts", np.full(len(W.USERS), since))}),
+            "password_hash": ("const", demo_password_hash()), "failed_signins": ("const", 0),
+            "locked_until": ("const", None),
+            "created_at": ("ts", np.full(len(W.USERS), since))}),
         "input": (n, {
             "id": _ref("input", np.arange(n)), "uid": ("uid", d.uids["input"]),
             "received_at": ("ts", inp["t"]), "recorded_at": ("ts", inp["recorded"]),

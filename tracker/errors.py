@@ -9,6 +9,23 @@ class StorageError(HearbackError):
     """The database cannot be reached, created or written."""
 
 
+class DatabaseBusy(StorageError):
+    """Another writer held the database too long: nothing was saved, trying again works."""
+
+
+class DiskFull(StorageError):
+    """The disk (or the database's size limit) is full: nothing was saved."""
+
+
+class ReadOnlyDatabase(StorageError):
+    """The database can be read but not written (file permissions, read-only mount or
+    replica): reads go on working, writes are refused."""
+
+
+class DatabaseUnreachable(StorageError):
+    """The database server cannot be reached (or dropped the connection)."""
+
+
 class ValidationError(HearbackError):
     """Input that breaks a rule.
 

@@ -13,7 +13,8 @@ Rules (DESIGN.md, "Loop state"):
 * **received** — none of the above.
 
 ``refresh_loop_facts`` rewrites the cached facts on ``Input`` from the link tables in
-one set-based UPDATE, in the caller's transaction; the figures read the facts.
+one set-based UPDATE, in the caller's transaction, and the rollup cells of those inputs
+(``tracker.rollups``) with them; the figures read the facts.
 """
 
 from collections.abc import Iterable
@@ -26,6 +27,7 @@ from sqlmodel import Session
 from tracker.codes import OPEN_ACTION_STATUSES, LoopState
 from tracker.models import Action, ActionInput, Input, ReportBack, ReportBackInput
 from tracker.repeats import refresh_repeat_flags
+from tracker.rollups import build as rollups
 
 _in = Input.__table__.c
 _ai = ActionInput.__table__.c
@@ -91,10 +93,12 @@ def refresh_loop_facts(session: Session, input_ids: Iterable[int] | None = None)
             before = _closures(session, chunk)
             session.execute(stmt.where(_in.id.in_(chunk)))
             _refresh_repeats_after(session, before, _closures(session, chunk))
+            rollups.refresh_inputs(session, chunk)
         _expire_facts(session, [*exprs, "repeats_open_ask"], set(ids))
         return
     session.execute(stmt)
     refresh_repeat_flags(session)
+    rollups.rebuild(session)
     _expire_facts(session, [*exprs, "repeats_open_ask"], None)
 
 

@@ -13,7 +13,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, MetaData, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from tracker.sqltypes import UTCDateTime, utcnow
@@ -91,6 +91,28 @@ class User(SQLModel, table=True):
     active: bool = True
     password_hash: Optional[str] = Field(default=None, max_length=255)
     created_at: datetime = _ts(nullable=False)
+    # Consecutive failed sign-ins, and until when the account is locked after too many.
+    failed_signins: int = 0
+    locked_until: Optional[datetime] = _ts()
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser session, kept server-side so that sign-out and expiry end it.
+
+    Only a hash of the token is stored: a copy of the database cannot be used to sign in.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = _ts(nullable=False)
+    last_seen_at: datetime = _ts(nullable=False)
+    # None while the session lives; then why it ended: signed_out, idle, expired, disabled.
+    ended_at: Optional[datetime] = _ts()
+    end_reason: Optional[str] = Field(default=None, max_length=20)
+    method: str = Field(default="password", max_length=20)
 
 
 class Input(SQLModel, table=True):
@@ -99,7 +121,9 @@ class Input(SQLModel, table=True):
     __tablename__ = "input"
     __table_args__ = (
         Index("ix_input_locality_received", "locality_id", "received_at"),
-        Index("ix_input_open_due", "closed_at", "respond_by"),
+        Index("ix_input_open_due", "closed_at", "respond_by", "locality_id", "received_at",
+              "channel_code", "component_code", "section_code"),  # covers tracker.rollups.read.pending
+        Index("ix_input_open_age", "closed_at", "received_at"),  # oldest open first
         Index("ix_input_recorder_open", "recorded_by_id", "closed_at"),
     )
 
@@ -151,6 +175,33 @@ class Input(SQLModel, table=True):
     # still open when this one came ("asked again, nothing changed").
     repeats_open_ask: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     updated_at: datetime = _ts(nullable=False)
+
+
+class InputShare(SQLModel, table=True):
+    """Who else may read a restricted input (besides admins and the officer who recorded it)."""
+
+    __tablename__ = "input_share"
+
+    input_id: int = Field(foreign_key="input.id", primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True, index=True)
+    shared_by_id: int = Field(foreign_key="app_user.id")
+    shared_at: datetime = _ts(nullable=False)
+
+
+class SourceContact(SQLModel, table=True):
+    """A protected source's contact details, encrypted; erased by ``hearback purge``.
+
+    Kept apart from the input so that erasing it changes no figure and no input row.
+    """
+
+    __tablename__ = "source_contact"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    uid: str = _uid()
+    input_id: int = Field(foreign_key="input.id", unique=True)
+    ciphertext: str = Field(sa_type=Text)
+    recorded_by_id: int = Field(foreign_key="app_user.id")
+    recorded_at: datetime = _ts(nullable=False, index=True)
 
 
 class InputTheme(SQLModel, table=True):
@@ -261,6 +312,10 @@ class AuditEvent(SQLModel, table=True):
     before: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
     after: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
     reason: Optional[str] = Field(default=None, sa_type=Text)
+    # Hash chain (tracker.audit): each event hashes its content with the previous event's
+    # hash, so an edited or deleted past event breaks every link after it.
+    prev_hash: Optional[str] = Field(default=None, max_length=64)
+    hash: Optional[str] = Field(default=None, max_length=64)
 
 
 class ImportRun(SQLModel, table=True):
@@ -297,3 +352,48 @@ class ImportKey(SQLModel, table=True):
     external_id: str = Field(max_length=200)
     input_id: int = Field(foreign_key="input.id", index=True)
     run_id: int = Field(foreign_key="import_run.id", index=True)
+
+
+class RollupCell(SQLModel, table=True):
+    """Counts of the inputs received at one place on a day (grain "d") or in a month ("m"),
+    per value of a dimension: a cache the dashboards read, kept by ``tracker.rollups``."""
+
+    __tablename__ = "rollup_cell"
+    __table_args__ = (Index("ix_rollup_cell_place", "locality_id", "day"),)  # for refreshing
+    grain: str = Field(max_length=1, primary_key=True)
+    dim: str = Field(max_length=16, primary_key=True)
+    day: date = Field(primary_key=True)
+    locality_id: int = Field(primary_key=True)
+    code: str = Field(max_length=200, primary_key=True)  # "" for none
+    inputs: int = 0
+    closed: int = 0
+    open_inputs: int = 0
+    with_report_back: int = 0
+    participants: int = 0
+    female: int = 0
+    youth: int = 0
+    src_women: int = 0
+    src_youth: int = 0
+    src_displaced: int = 0
+    src_minority: int = 0
+    repeats: int = 0
+    oldest_open: Optional[datetime] = _ts()
+    counts: Optional[bytes] = Field(default=None, sa_type=LargeBinary)  # a histogram's
+
+
+class RollupActionPlace(SQLModel, table=True):
+    """A place of an input an action answers (``public``: of a public input), by area."""
+
+    __tablename__ = "rollup_action_place"
+    action_id: int = Field(primary_key=True)
+    locality_id: int = Field(primary_key=True, index=True)
+    public: bool = Field(primary_key=True)
+
+
+def _tag_columns() -> None:
+    from tracker.column_tags import tag_columns
+
+    tag_columns(metadata)
+
+
+_tag_columns()

@@ -3,6 +3,8 @@
 Each figure is its own aggregate query; on a two-core field laptop running them on
 two connections at once (SQLite in WAL mode lets readers run side by side, and the
 driver releases the GIL while a query runs) halves the wait for the first viewer.
+Filters the rollups cover (period and area: ``tracker.rollups.read.supported``) are read
+from them, a few thousand summary rows; others from the inputs themselves.
 """
 
 from collections.abc import Callable
@@ -18,6 +20,7 @@ from sqlmodel import Session
 from tracker import breakdowns
 from tracker.db import read_session
 from tracker.metrics import Filters, figures
+from tracker.rollups import read as rollups
 from tracker.trends import Trends, combine, trend_periods
 
 CLOSURE_DIMENSIONS = ("region", "theme", "channel", "component")
@@ -39,7 +42,40 @@ def leadership_data(engine: Engine, filters: Filters, now: datetime, *,
                     workers: int = 2) -> LeadershipData:
     """All the dashboard's figures for ``filters`` as of ``now``."""
     shown, before = trend_periods(filters, now)
-    jobs: dict[str, Callable[[Session], Any]] = {
+    if not rollups.supported(filters):
+        return _assemble(engine, filters, shown, before, _straight_jobs(filters, now, shown, before), workers)
+
+    def run(job: Callable[[Session], Any]) -> Any:
+        with read_session(engine) as session:
+            return job(session)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        # Open inputs not yet due at ``now``: read once, shared by every "overdue" figure.
+        waiting = pool.submit(run, lambda s: rollups.pending(s, filters, now))
+        jobs: dict[str, Callable[[Session], Any]] = {
+            "current": lambda s: rollups.figures(s, shown[0], now=shown[1], waiting=waiting.result()
+                                                 if shown[0] == filters else None).as_dict(),
+            **({"previous": lambda s: rollups.figures(s, before[0], now=before[1]).as_dict()}
+               if before else {}),
+            "weekly_flow": lambda s: rollups.weekly_flow(s, filters),
+            "report_back_distribution": lambda s: rollups.report_back_distribution(s, filters),
+            "inclusion": lambda s: rollups.inclusion_over_time(s, filters),
+            "locality_map": lambda s: rollups.locality_map(s, filters),
+            "oldest_open": lambda s: breakdowns.oldest_open(s, filters, now, 15),
+            "bottlenecks": lambda s: rollups.bottlenecks(s, filters, now, waiting=waiting.result()),
+            **{f"by_{d}": (lambda s, d=d: rollups.closure_by(s, filters, d, now=now,
+                                                            waiting=waiting.result()))
+               for d in CLOSURE_DIMENSIONS},
+        }
+        futures = {name: pool.submit(run, job) for name, job in jobs.items()}
+        results = {name: future.result() for name, future in futures.items()}
+    return _result(shown, before, results)
+
+
+def _straight_jobs(filters: Filters, now: datetime, shown: Any, before: Any
+                   ) -> dict[str, Callable[[Session], Any]]:
+    """The same figures counted from the inputs (filters the rollups do not cover)."""
+    return {
         "current": lambda s: figures(s, shown[0], now=shown[1]).as_dict(),
         **({"previous": lambda s: figures(s, before[0], now=before[1]).as_dict()}
            if before else {}),
@@ -53,6 +89,9 @@ def leadership_data(engine: Engine, filters: Filters, now: datetime, *,
            for d in CLOSURE_DIMENSIONS},
     }
 
+
+def _assemble(engine: Engine, filters: Filters, shown: Any, before: Any,
+              jobs: dict[str, Callable[[Session], Any]], workers: int) -> LeadershipData:
     def run(job: Callable[[Session], Any]) -> Any:
         with read_session(engine) as session:
             return job(session)
@@ -60,6 +99,10 @@ def leadership_data(engine: Engine, filters: Filters, now: datetime, *,
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {name: pool.submit(run, job) for name, job in jobs.items()}
         results = {name: future.result() for name, future in futures.items()}
+    return _result(shown, before, results)
+
+
+def _result(shown: Any, before: Any, results: dict[str, Any]) -> LeadershipData:
     return LeadershipData(
         trends=combine((shown[0], results["current"]),
                        (before[0], results["previous"]) if before else None),

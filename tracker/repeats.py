@@ -7,7 +7,9 @@ afford. The flag is never set by hand: ``refresh_repeat_flags`` recomputes it fr
 inputs, their themes and their closure times, in the same transaction as every write
 that can change it — a new or edited input (for itself and the later inputs of its
 locality) and a change of an input's closure time (for the later inputs of its
-locality received after the earlier of the old and new closure).
+locality received after the earlier of the old and new closure). Every partial
+refresh also refreshes the rollup cells it covered (``tracker.rollups.build``): each
+write that adds, moves or closes an input passes through here.
 
 An input repeats an earlier ask when an input of the same locality sharing one of its
 themes was received before it (at the same instant: with a smaller id) and was not
@@ -23,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from tracker.models import Input, InputTheme
+from tracker.rollups import build as rollups
 from tracker.sqltypes import UTCDateTime
 
 # Above this many rows to refresh, one window pass beats a lookup per row.
@@ -80,7 +83,7 @@ def refresh_repeat_flags(
     if locality_ids is None and since is None:
         session.execute(update(Input.__table__).values(
             repeats_open_ask=_in.id.in_(_repeating_ids())))
-        return
+        return  # a whole-table refresh: the caller rebuilds the rollups (after migrating them)
     where = []
     ids = None
     if locality_ids is not None:
@@ -94,6 +97,7 @@ def refresh_repeat_flags(
     # A few recent rows: look each one up; many rows: one window pass.
     value = repeat_expression() if affected <= ROW_BY_ROW_LIMIT else _in.id.in_(_repeating_ids(ids))
     session.execute(update(Input.__table__).values(repeats_open_ask=value).where(*where))
+    rollups.refresh_since(session, ids, since)  # the counts of the cells whose flags changed
 
 
 def repeat_drift(session: Session) -> list[int]:

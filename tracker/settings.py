@@ -18,6 +18,14 @@ class Settings:
     # Days without any input after which a locality counts as silent.
     silence_days: int = 60
     sqlite_busy_timeout_ms: int = 30_000
+    # Sign-in: a session ends after this long idle, and after this long whatever happens.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    # This many failed sign-ins in a row lock an account for ``lockout_minutes``.
+    max_failed_signins: int = 5
+    lockout_minutes: int = 15
+    # Key (Fernet, url-safe base64) that encrypts protected sources' contact details.
+    contact_key: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -34,6 +42,11 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         default_locale=env.get("HEARBACK_DEFAULT_LOCALE", "en"),
         timezone=env.get("HEARBACK_TIMEZONE", "UTC"),
         silence_days=int(env.get("HEARBACK_SILENCE_DAYS", "60")),
+        session_idle_minutes=int(env.get("HEARBACK_SESSION_IDLE_MINUTES", "30")),
+        session_max_hours=int(env.get("HEARBACK_SESSION_MAX_HOURS", "12")),
+        max_failed_signins=int(env.get("HEARBACK_MAX_FAILED_SIGNINS", "5")),
+        lockout_minutes=int(env.get("HEARBACK_LOCKOUT_MINUTES", "15")),
+        contact_key=env.get("HEARBACK_CONTACT_KEY") or None,
     )
 
 

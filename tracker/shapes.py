@@ -222,7 +222,8 @@ class LocalityCreate(SQLModel):
 
 class UserCreate(SQLModel):
     username: str = Field(min_length=2, max_length=80)
-    display_name: str = ""
+    # The column's length, checked here so SQLite and PostgreSQL refuse the same names.
+    display_name: str = Field(default="", max_length=200)
     role: Role
     component_code: str | None = None
     section_code: str | None = None

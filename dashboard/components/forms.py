@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.resources import after_write
 from tracker.errors import HearbackError, ValidationError
+from tracker.escaping import md
 from tracker.i18n import Localizer
 
 
@@ -31,7 +32,7 @@ def field_error(loc: Localizer, form: str, *fields: str) -> None:
     errors = st.session_state.get(f"{form}_errors", {})
     for name in fields:
         if errors.get(name):
-            st.error(loc.gettext(errors[name]), icon="⚠️")
+            st.error(md(loc.gettext(errors[name])), icon="⚠️")
             return
 
 
@@ -40,11 +41,11 @@ def form_errors(loc: Localizer, form: str, known: set[str]) -> None:
     errors = st.session_state.get(f"{form}_errors", {})
     for name, message in errors.items():
         if name not in known:
-            st.error(loc.gettext(message), icon="⚠️")
+            st.error(md(loc.gettext(message)), icon="⚠️")
 
 
 def flash() -> None:
     """A one-time success message after a save (the rerun would otherwise lose it)."""
     message = st.session_state.pop("flash", None)
     if message:
-        st.success(message, icon="✅")
+        st.success(md(message), icon="✅")

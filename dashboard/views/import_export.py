@@ -14,6 +14,7 @@ from dashboard.context import page_context
 from dashboard.resources import after_write, load_places
 from tracker.db import read_session, write_session
 from tracker.errors import HearbackError
+from tracker.escaping import md
 from tracker.io.exporter import export_bytes
 from tracker.io.importer import import_file, inspect_file, preview_import, rejects_csv
 from tracker.io.mapping import parse_mapping
@@ -38,11 +39,11 @@ with tab_import:
         try:
             summary = inspect_file(data, name=upload.name, rows=5)
         except HearbackError as exc:
-            st.error(_("This file cannot be read: {reason}", reason=str(exc)))
+            st.error(md(_("This file cannot be read: {reason}", reason=str(exc))))
             st.stop()
-        st.caption(_("{name}: {format}, columns: {n}", name=summary.name,
-                     format=summary.format, n=len(summary.headers))
-                   + (f" · {summary.encoding}" if summary.encoding else ""))
+        st.caption(md(_("{name}: {format}, columns: {n}", name=summary.name,
+                        format=summary.format, n=len(summary.headers))
+                      + (f" · {summary.encoding}" if summary.encoding else "")))
         st.dataframe(pd.DataFrame(summary.sample, columns=None).head(5), hide_index=True,
                      width="stretch")
         if st.session_state.get("ie_for") != upload.file_id:
@@ -80,7 +81,7 @@ with tab_import:
                     after_write()
                 st.session_state[RESULT] = result
         except HearbackError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
         result = st.session_state.get(RESULT)
         if result is not None:
             k = st.columns(4)
@@ -125,4 +126,4 @@ with tab_export:
             st.download_button(_("Download"), payload, file_name=f"hearback-{what}.{fmt}",
                                key="ie_download")
         except HearbackError as exc:
-            st.error(str(exc))
+            st.error(md(exc))

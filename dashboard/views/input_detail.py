@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.components.forms import field_error, flash, form_errors, run_write
 from dashboard.components.labels import code_formatter, term_formatter, term_label
+from dashboard.components.protection import protection_panel
 from dashboard.context import page_context
 from dashboard.resources import load_terms
 from tracker.codes import (
@@ -19,6 +20,7 @@ from tracker.codes import (
 )
 from tracker.db import read_session, write_session
 from tracker.errors import NotFoundError
+from tracker.escaping import md
 from tracker.i18n import LOCALES, language_label
 from tracker.queries import input_detail
 from tracker.register import action_register
@@ -65,10 +67,12 @@ st.progress((state_index + 1) / len(STEPS),
 
 meta = st.columns(4)
 meta[0].metric(_("Received"), loc.date(item.received_at))
-meta[1].metric(_("Locality"), detail.locality_name)
+meta[1].metric(_("Locality"), md(detail.locality_name))
 meta[2].metric(_("Respond by"), loc.date(item.respond_by))
 meta[3].metric(_("Sensitivity"), label(item.sensitivity))
-st.caption(" · ".join([
+# Term labels, place names and everything an officer typed are user text: escaped with
+# ``md`` wherever Streamlit would read Markdown, shown with ``st.text`` when long.
+st.caption(" · ".join(md(part) for part in [
     term_label(loc, TermKind.CHANNEL, item.channel_code),
     term_label(loc, TermKind.INPUT_TYPE, item.type_code),
     ", ".join(term_label(loc, TermKind.THEME, t) for t in item.theme_codes),
@@ -78,9 +82,10 @@ st.caption(" · ".join([
 if item.original_text is not None:
     st.text(item.original_text)
     if item.translation:
-        st.caption(_("Translation or summary:") + " " + item.translation)
+        st.caption(md(_("Translation or summary:")))
+        st.text(item.translation)
 if item.source_group:
-    st.caption(_("Source: {group}", group=item.source_group))
+    st.caption(md(_("Source: {group}", group=item.source_group)))
 
 if detail.earlier.count:
     with st.expander(loc.ngettext("Asked {n} time before from this locality",
@@ -88,7 +93,9 @@ if detail.earlier.count:
                                   detail.earlier.count), expanded=True):
         for e in detail.earlier.items:
             st.page_link("views/input_detail.py", query_params={"id": str(e.id)},
-                         label=f"#{e.id} · {loc.date(e.received_at)} · {e.summary[:80]}")
+                         label=md(f"#{e.id} · {loc.date(e.received_at)} · {e.summary[:80]}"))
+
+protection_panel(ctx, item.id)
 
 tab_actions, tab_report, tab_history = st.tabs(
     [_("Actions"), _("Report back"), _("History")])
@@ -100,13 +107,13 @@ with tab_actions:
             "ack", lambda: _acknowledge(), _("Input acknowledged.")))
     for action in detail.actions:
         with st.container(border=True):
-            st.markdown(f"**{action.title}** · {label(action.status)} · "
-                        f"{term_label(loc, TermKind.ACTION_KIND, action.kind_code)} · "
-                        f"{label(action.link_kind)}")
+            st.markdown(f"**{md(action.title)}** · {md(label(action.status))} · "
+                        f"{md(term_label(loc, TermKind.ACTION_KIND, action.kind_code))} · "
+                        f"{md(label(action.link_kind))}")
             if action.is_public_commitment:
                 st.caption(_("Public commitment due {date}", date=loc.date(action.due_date)))
             if action.outcome:
-                st.caption(action.outcome)
+                st.caption(md(action.outcome))
             if not ctx.can_write:
                 continue
             form = f"status_{action.id}"
@@ -160,11 +167,11 @@ with tab_actions:
 with tab_report:
     for rb in detail.report_backs:
         with st.container(border=True):
-            st.markdown(f"**{loc.date(rb.reported_at)}** · {label(rb.audience)} · "
-                        f"{label(rb.method)}" + (" · " + _("approved for public display")
-                                                 if rb.approved_public else ""))
+            st.markdown(f"**{md(loc.date(rb.reported_at))}** · {md(label(rb.audience))} · "
+                        f"{md(label(rb.method))}" + (" · " + md(_("approved for public display"))
+                                                     if rb.approved_public else ""))
             for lang, text in rb.messages:
-                st.caption(language_label(lang))
+                st.caption(md(language_label(lang)))
                 st.text(text)
     if ctx.can_write:
         with st.form("report_back"):
@@ -193,15 +200,16 @@ with tab_history:
     for event in reversed(detail.timeline):
         who = event.username or _("system")
         what = _(event.verb)
-        line = f"{loc.datetime(event.at, 'short')} · **{who}** · {what} {event.entity}"
+        line = (f"{md(loc.datetime(event.at, 'short'))} · **{md(who)}** · "
+                f"{md(what)} {md(event.entity)}")
         if event.reason:
-            line += " — " + _("reason: {reason}", reason=event.reason)
+            line += " — " + md(_("reason: {reason}", reason=event.reason))
         st.markdown(line)
         if event.before or event.after:
             changed = sorted(set(event.before or {}) | set(event.after or {}))
-            st.caption("; ".join(
+            st.caption(md("; ".join(
                 f"{k}: {(event.before or {}).get(k, '–')} → {(event.after or {}).get(k, '–')}"
-                for k in changed if k not in ("original_text",))[:400])
+                for k in changed if k not in ("original_text",))[:400]))
 
 
 def _acknowledge() -> None:

@@ -6,13 +6,16 @@ is cached per filter set (figures are aggregates, the same for every role).
 
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.components.labels import code_formatter, place_formatter, term_formatter
 from dashboard.context import page_context
-from dashboard.resources import cached, get_engine, load_places, load_terms
+from dashboard.resources import cached, get_engine, load_places, load_terms, load_user
 from tracker import charts
+from tracker.breakdowns import oldest_open
 from tracker.codes import LocalityLevel, TermKind
+from tracker.db import read_session
 from tracker.metrics import Filters
 from tracker.overview import LeadershipData, leadership_data
 
@@ -26,6 +29,13 @@ PERIODS = {"30": 30, "90": 90, "365": 365, "all": None}
 def _data(filters: Filters, as_of: datetime) -> LeadershipData:
     """All figures for one filter set, read in parallel; the same for every role."""
     return leadership_data(get_engine(), filters, as_of)
+
+
+@cached(ttl=120, max_entries=64)
+def _oldest(filters: Filters, as_of: datetime, user_id: int, role: str) -> pd.DataFrame:
+    """A list of inputs follows the reader's role: the cache key carries the user and role."""
+    with read_session(get_engine()) as session:
+        return oldest_open(session, filters, as_of, 15, viewer=load_user(user_id))
 
 
 st.title(_("Leadership dashboard"))
@@ -104,7 +114,7 @@ else:
         ["label", "open", "overdue", "oldest_days"]].rename(columns={
             "label": _("Section"), "open": _("Open"), "overdue": _("Overdue"),
             "oldest_days": _("Oldest (days)")}), hide_index=True, width="stretch")
-oldest = data.oldest_open
+oldest = _oldest(filters, now, ctx.user.id, ctx.user.role)  # type: ignore[arg-type]
 if not oldest.empty:
     st.caption(_("Oldest open inputs (no text is shown here)"))
     st.dataframe(oldest.assign(loop_state=oldest["loop_state"].map(label))[

@@ -6,10 +6,11 @@ import streamlit as st
 
 from dashboard.components.labels import code_formatter, place_formatter, term_formatter
 from dashboard.context import page_context
-from dashboard.resources import after_write, load_places, load_terms
+from dashboard.resources import after_write, contact_key, load_places, load_terms
 from tracker.codes import ConsentPublic, LocalityLevel, Sensitivity, TermKind, Urgency
 from tracker.db import write_session
 from tracker.errors import HearbackError, ValidationError
+from tracker.escaping import md
 from tracker.i18n import LOCALES, language_label
 from tracker.queries import earlier_open_asks
 from tracker.services import record_input
@@ -39,7 +40,8 @@ def _submit() -> None:
     }
     try:
         with write_session(ctx.engine) as session:
-            created = record_input(session=session, actor=ctx.user, data=data)
+            created = record_input(session=session, actor=ctx.user, data=data,
+                                   contact=s.li_contact or None, contact_key=contact_key())
             asked = earlier_open_asks(session=session, actor=ctx.user,
                                       locality_id=created.locality_id,
                                       theme_codes=created.theme_codes,
@@ -55,7 +57,7 @@ def _submit() -> None:
     s[ERRORS] = {}
     s[DONE] = {"id": created.id, "count": asked.count,
                "earlier": [(i.id, i.received_at.isoformat()) for i in asked.items[:5]]}
-    for key in ("li_text", "li_translation", "li_source_code"):
+    for key in ("li_text", "li_translation", "li_source_code", "li_contact"):
         s[key] = ""
     for c in COUNTS:
         s[f"li_{c}"] = 0
@@ -64,7 +66,8 @@ def _submit() -> None:
 def _error(field: str) -> None:
     message = st.session_state.get(ERRORS, {}).get(field)
     if message:
-        st.error(_(message) if field else message, icon="⚠️")
+        # A library message may quote what was typed: never let it render as Markdown.
+        st.error(md(_(message) if field else message), icon="⚠️")
 
 
 st.title(_("Log an input"))
@@ -134,6 +137,9 @@ with st.form("log_input", clear_on_submit=False, border=True):
         _error("source_group")
     with c2:
         _error("source_code")
+    st.text_input(_("Contact details of a protected source (kept encrypted; only if you must "
+                    "call back)"), key="li_contact", max_chars=500, type="password")
+    _error("contact")
     flags = st.columns(4)
     flags[0].checkbox(_("Women's group"), key="li_f_women")
     flags[1].checkbox(_("Youth"), key="li_f_youth")

@@ -7,12 +7,15 @@ the suppression rules; this page only lays it out.
 """
 
 from datetime import UTC, datetime, timedelta
+from html import escape
 
 import streamlit as st
 
+from dashboard.components.guard import run_guarded
 from dashboard.context import localizer
 from dashboard.resources import cached, get_engine, load_places
 from tracker.db import read_session
+from tracker.escaping import html_text, md
 from tracker.public.content import PublicContent, public_content
 from tracker.public.handout import period_text, render_handout, shown_text
 
@@ -43,7 +46,8 @@ def _area() -> int | None:
     for place in load_places():
         if str(place.id) == wanted or place.name.lower() == wanted.lower():
             return place.id
-    st.warning(_("Unknown place {name}: showing the whole mission.", name=wanted))
+    # ``wanted`` comes from the URL: anyone can put a link or markup there.
+    st.warning(md(_("Unknown place {name}: showing the whole mission.", name=wanted)))
     return None
 
 
@@ -57,17 +61,16 @@ def _content(area_id: int | None, days: int | None, lang: str, today: str) -> Pu
 
 
 def _rows(pairs: list[tuple[str, str]]) -> str:
-    from html import escape
-
-    return "".join(f"<div class='hb-row'><span>{escape(a)}</span><b>{escape(b)}</b></div>"
+    """Label and figure rows; labels may be officers' words (titles, term labels)."""
+    return "".join(f"<div class='hb-row'><span>{html_text(a)}</span><b>{escape(b)}</b></div>"
                    for a, b in pairs)
 
 
 def slide_said(c: PublicContent) -> None:
     st.header(_("You said"))
     heard = _("contributions heard")
-    st.html(f"<div class='hb-slide'><div class='hb-big'>{shown_text(loc, c.inputs)}</div>"
-            f"{heard}</div>")
+    st.html(f"<div class='hb-slide'><div class='hb-big'>{escape(shown_text(loc, c.inputs))}</div>"
+            f"{escape(heard)}</div>")
     st.html("<div class='hb-slide'>" + _rows(
         [(_(t.label), shown_text(loc, t.count)) for t in c.themes]) + "</div>")
 
@@ -99,8 +102,7 @@ def slide_speed(c: PublicContent) -> None:
 
 
 def slide_told(c: PublicContent) -> None:
-    from html import escape
-
+    """Approved messages: each in its own block (its own bidi paragraph), text escaped."""
     st.header(_("What we told you"))
     if not c.messages:
         none_yet = _("No message yet.")
@@ -125,14 +127,15 @@ def _current() -> PublicContent:
 content = _current()
 
 st.title(_("You said — we did"))
-st.caption(f"{content.area_name} · {period_text(loc, content)}")
+st.caption(md(content.area_name) + " · " + md(period_text(loc, content)))
 
 if st.query_params.get("kiosk") == "1":
     @st.fragment(run_every=timedelta(seconds=SLIDE_SECONDS))
     def _rotate() -> None:
         index = st.session_state.get("slide", -1) + 1
         st.session_state["slide"] = index % len(SLIDES)
-        SLIDES[st.session_state["slide"]](_current())
+        # A fragment rerun does not pass through the entrypoint's guard: guard it here.
+        run_guarded(loc, lambda: SLIDES[st.session_state["slide"]](_current()))
 
     _rotate()
 else:

@@ -11,6 +11,7 @@ from tracker.codes import LocalityLevel, Role, Setting, TermKind
 from tracker.db import read_session, write_session
 from tracker.reference import people, terms
 from tracker.services import create_locality, create_user, save_term
+from tracker.signin import hash_password, set_password
 
 ctx = page_context()
 loc, _ = ctx.loc, ctx.loc.gettext
@@ -88,8 +89,12 @@ with tab_users:
         c3.selectbox(_("Role"), [r.value for r in Role], key="su_role", index=1,
                      format_func=label)
         field_error(loc, "user", "username", "role")
-        st.text_input(_("Section code"), key="su_section")
-        form_errors(loc, "user", {"username", "role"})
+        c1, c2 = st.columns(2)
+        c1.text_input(_("Section code"), key="su_section")
+        c2.text_input(_("Password (at least 10 characters)"), key="su_password", type="password",
+                      autocomplete="new-password")
+        field_error(loc, "user", "password")
+        form_errors(loc, "user", {"username", "role", "password"})
         st.form_submit_button(_("Add user"), on_click=lambda: run_write(
             "user", _add_user, _("User added.")))
 
@@ -112,7 +117,12 @@ def _add_place() -> None:
 
 def _add_user() -> None:
     s = st.session_state
+    if s.su_password:
+        hash_password(s.su_password)  # a weak password is refused before the account exists
     with write_session(ctx.engine) as session:
-        create_user(session=session, actor=ctx.user, data={
+        created = create_user(session=session, actor=ctx.user, data={
             "username": s.su_name, "display_name": s.su_display, "role": s.su_role,
             "section_code": s.su_section or None})
+        if s.su_password:
+            set_password(session, actor=ctx.user, user=created, password=s.su_password)
+    s.su_password = ""

@@ -52,12 +52,16 @@ def browser():  # type: ignore[no-untyped-def]
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``hearback serve --demo`` on a free port; yields its base URL."""
     db = tmp_path_factory.mktemp("served") / "served.db"
+    yield from serve(db, "--demo", "--demo-inputs", "1500")
+
+
+def serve(db: Path, *options: str) -> Iterator[str]:
+    """Run ``hearback serve`` on ``db`` and a free port; yield its URL, stop it after."""
     port = _free_port()
     env = os.environ | {"HEARBACK_DATABASE_URL": f"sqlite:///{db}"}
     env.pop("DATABASE_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tracker.cli", "serve", "--demo", "--demo-inputs", "1500",
-         "--port", str(port)],
+        [sys.executable, "-m", "tracker.cli", "serve", *options, "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -105,3 +109,22 @@ def shoot(pg, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = SHOTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(pg, server: str, lang: str = "en", user: str = "leader.hom") -> None:  # type: ignore[no-untyped-def]
+    """Sign in with a demo account through the sign-in form, as a person would."""
+    from tracker.demo_accounts import DEMO_PASSWORD
+
+    pg.goto(f"{server}/?lang={lang}")
+    wait_for_app(pg, "[data-testid='stTextInput'] input[type='password']")
+    fields = pg.locator("[data-testid='stTextInput'] input")
+    fields.nth(0).fill(user)
+    fields.nth(1).fill(DEMO_PASSWORD)
+    pg.locator("[data-testid='stFormSubmitButton'] button").click()
+    pg.locator("[data-testid='stSidebarNav']").wait_for(timeout=60_000)
+
+
+def open_in_app(pg, url_path: str, selector: str) -> None:  # type: ignore[no-untyped-def]
+    """Follow the sidebar's link to a page (a reload would start a new, signed-out session)."""
+    pg.locator(f"[data-testid='stSidebarNav'] a[href$='/{url_path}']").click()
+    wait_for_app(pg, selector)

@@ -25,6 +25,7 @@ def test_public_display_on_a_projector(browser, server: str, lang: str, directio
                          " || document.querySelector('.hb-row b')).fontSize)")
     assert size >= 32, "readable from the back of a room"
     assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator(".st-key-hb-page-error").count() == 0  # the guard's message
     shoot(page, f"public-{lang}-1080p")
     context.close()
 

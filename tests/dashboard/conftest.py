@@ -11,8 +11,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from dashboard.context import AUTH_KEY
 from tests.utils.factories import World, build_world, make_input
 from tracker.db import make_engine
+from tracker.signin import start_session
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
@@ -22,6 +24,18 @@ class AppDB:
     engine: Engine
     world: World
     url: str
+    tokens: dict[str, str]  # a live sign-in per world user: admin, officer, viewer, leader
+
+
+_signed_in: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _propagate_page_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken page must fail as ``at.exception``, not hide behind the polite message,
+    and with its real message (the shipped config.toml redacts it for browsers)."""
+    monkeypatch.setenv("HEARBACK_PROPAGATE_ERRORS", "1")
+    st.set_option("client.showErrorDetails", "full")
 
 
 @pytest.fixture(autouse=True)
@@ -46,13 +60,21 @@ def app_db(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatc
                    type_code="alert", urgency="critical", hours=5)
     monkeypatch.setenv("HEARBACK_DATABASE_URL", url)
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    yield AppDB(engine, world, url)
+    tokens = {name: start_session(engine, getattr(world, name))
+              for name in ("admin", "officer", "other_officer", "viewer", "leader")}
+    _signed_in.clear()
+    _signed_in.update(tokens)
+    yield AppDB(engine, world, url, tokens)
+    _signed_in.clear()
     engine.dispose()
 
 
-def open_page(page: str, **query: str) -> AppTest:
-    """Run the app, then switch to ``page`` (a path under dashboard/)."""
+def open_page(page: str, *, as_user: str | None = "officer", **query: str) -> AppTest:
+    """Run the app signed in as the world's ``as_user`` (None: signed out), then switch to
+    ``page`` (a path under dashboard/)."""
     at = AppTest.from_file(APP, default_timeout=60)
+    if as_user is not None and _signed_in:
+        at.session_state[AUTH_KEY] = _signed_in[as_user]
     for key, value in query.items():
         at.query_params[key] = value
     at.run()

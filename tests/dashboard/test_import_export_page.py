@@ -15,6 +15,5 @@ def test_page_renders_and_exports(app_db: AppDB) -> None:
 
 
 def test_viewer_cannot_import(app_db: AppDB) -> None:
-    at = open_page(PAGE)
-    at.selectbox(key="_user_picker").set_value(app_db.world.viewer.id).run()
+    at = open_page(PAGE, as_user="viewer")
     assert any("cannot import" in i.value or "not import" in i.value for i in at.info)

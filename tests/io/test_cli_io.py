@@ -26,7 +26,7 @@ def db(tmp_path: Path) -> str:
     """A field office database with the demo mission's places and a viewer account."""
     url = f"sqlite:///{tmp_path / 'field.db'}"
     assert run("--db", url, "demo", "--inputs", "60", "--seed", "2", "--as-of", "2026-01-31")[0] == 0
-    assert run("--db", url, "user", "add", "vera", "--role", "viewer")[0] == 0
+    assert run("--db", url, "user", "add", "vera", "--role", "viewer", "--no-password")[0] == 0
     return url
 
 

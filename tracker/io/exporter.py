@@ -62,7 +62,9 @@ _INPUT_FIELDS = [  # (column, input table column)
     ("urgency", "urgency"), ("sensitivity", "sensitivity"), ("language", "language"),
     ("original_text", "original_text"), ("translation", "translation"),
     ("summary", "summary"), ("component", "component_code"), ("section", "section_code"),
-    ("source_group", "source_group"), ("source_code", "source_code"),
+    # A protected source's pseudonym stays in the database that recorded it: an export
+    # for partners must not let anyone put one source's contributions side by side.
+    ("source_group", "source_group"),
     *[(c, c) for c in ("source_women", "source_youth", "source_displaced", "source_minority",
                        "girls", "young_women", "women", "boys", "young_men", "men",
                        "consent_contact", "consent_public", "respond_by", "acknowledged_at")],

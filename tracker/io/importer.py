@@ -19,11 +19,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from tracker.access import require_writer
 from tracker.audit import record_event
 from tracker.codes import LocalityLevel
+from tracker.db import storage_error
+from tracker.errors import StorageError
 from tracker.io.columns import bind
 from tracker.io.lookup import SHOWN_SEPARATOR, PlaceError, Reference
 from tracker.io.mapping import Mapping, MappingError
@@ -152,9 +155,9 @@ def _run(session: Session, actor: User, table: Table, mapping: Mapping,
 
     def flush() -> Iterator[tuple[RowPlan | Rejection, Outcome]]:
         nonlocal rejected_before
-        places = len(ref.pending)
+        places, found = len(ref.pending), writer.places_found
         outcomes = writer.write(pending, rejected_before=rejected_before)
-        result.places_created += places - len(ref.pending)
+        result.places_created += places - len(ref.pending) - (writer.places_found - found)
         rejected_before = 0
         yield from zip(list(pending), outcomes, strict=True)
         pending.clear()
@@ -187,15 +190,25 @@ def import_file(session: Session, actor: User, source: Source, mapping: Mapping,
     """Import (or with ``dry_run`` only validate) a file; MappingError or FileProblem when
     the file or the mapping cannot be used at all."""
     table = _open(source, name, mapping)
-    converter, ref = _prepare(session, actor, table, mapping, strict)
     result = ImportResult(file=Path(table.name).name, dry_run=dry_run, headers=table.headers)
-    for item, outcome in _run(session, actor, table, mapping, converter, ref, dry_run=dry_run,
-                              batch_size=max(1, batch_size), limit=None, result=result,
-                              on_progress=on_progress):
-        _tally(result, item, outcome)
-    result.rejections.sort(key=lambda r: r.line)
-    if not dry_run:
-        _finish(session, actor, result)
+    try:
+        converter, ref = _prepare(session, actor, table, mapping, strict)
+        for item, outcome in _run(session, actor, table, mapping, converter, ref,
+                                  dry_run=dry_run, batch_size=max(1, batch_size), limit=None,
+                                  result=result, on_progress=on_progress):
+            _tally(result, item, outcome)
+        result.rejections.sort(key=lambda r: r.line)
+        if not dry_run:
+            _finish(session, actor, result)
+    except DBAPIError as exc:  # the database itself failed (full, read-only, gone, busy)
+        session.rollback()
+        raise storage_error(exc) from exc
+    except StorageError as exc:  # the writer stopped the run: say how far it got
+        if dry_run or not result.imported:
+            raise
+        raise type(exc)(f"{exc} (the import stopped after {result.imported} rows were "
+                        "imported: run it again for the rest, rows already imported are "
+                        "skipped)") from exc
     return result
 
 

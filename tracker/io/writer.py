@@ -16,11 +16,19 @@ before the rows that need them): rare, audited, and harmless if the run stops th
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from tracker.errors import HearbackError
+from tracker.audit import seal
+from tracker.db import storage_error
+from tracker.errors import (
+    DatabaseBusy,
+    DatabaseUnreachable,
+    DiskFull,
+    HearbackError,
+    ReadOnlyDatabase,
+)
 from tracker.io.batch import DUPLICATE, IMPORTED, REJECTED, Batch, Classifier, Outcome
 from tracker.io.bulk import custom_plans, insert_rows, next_ids
 from tracker.io.facts import new_input_facts
@@ -35,6 +43,7 @@ from tracker.models import (
     ImportRun,
     Input,
     InputTheme,
+    Locality,
     ReportBack,
     ReportBackInput,
     ReportBackMessage,
@@ -43,9 +52,11 @@ from tracker.models import (
 )
 from tracker.repeats import refresh_repeat_flags
 from tracker.services import create_locality
-from tracker.services._unit import storage_message
 from tracker.sqltypes import utcnow
 
+# Failures of the database itself, not of a row: retrying row by row would only reject
+# every row with the same reason, so the run stops with the message instead.
+STOPS_THE_RUN = (DatabaseBusy, DiskFull, ReadOnlyDatabase, DatabaseUnreachable)
 _in, _ac, _rb = Input.__table__, Action.__table__, ReportBack.__table__
 _ai, _rbi = ActionInput.__table__, ReportBackInput.__table__
 
@@ -65,6 +76,7 @@ class BatchWriter:
         self.dry_run = run_id is None
         self.classifier = Classifier(session, actor, source, ref.pending, self.dry_run)
         self._made: dict[int, int] = {}  # pending place key -> id of the place created
+        self.places_found = 0  # pending places another import created meanwhile
         self._uids: dict[int, str] = {}  # input id -> uid, for the audit events of links
         self._new_rows: list[dict[str, Any]] = []  # the inputs this batch inserted
 
@@ -83,10 +95,13 @@ class BatchWriter:
             return outcomes
         except (DBAPIError, HearbackError) as exc:
             self.session.rollback()
+            problem = storage_error(exc) if isinstance(exc, DBAPIError) else exc
+            if isinstance(problem, STOPS_THE_RUN):  # no row can go in: say so, once
+                raise problem from exc
             if len(plans) > 1:
                 first = self.write(plans[:1], rejected_before=rejected_before)
                 return first + [o for plan in plans[1:] for o in self.write([plan])]
-            message = storage_message(exc) if isinstance(exc, DBAPIError) else str(exc)
+            message = str(problem)
             if not self.dry_run:
                 self._count([Outcome(REJECTED)], rejected_before)
                 self.session.commit()
@@ -102,6 +117,9 @@ class BatchWriter:
             rejected=c.rejected + sum(o.status == REJECTED for o in outcomes) + rejected_before))
 
     def _write(self, plans: list[RowPlan]) -> list[Outcome]:
+        if not self.dry_run:  # a row is not new for needing a place that exists by now
+            for key in sorted(self.ref.pending, reverse=True):  # parents first
+                self._adopt(key)
         batch = self.classifier.classify(plans)
         if self.dry_run:
             return batch.outcomes
@@ -136,6 +154,8 @@ class BatchWriter:
         needed = sorted({k for p in plans for k in p.new_places if k in self.ref.pending},
                         reverse=True)
         for key in needed:
+            if self._adopt(key):
+                continue
             place = self.ref.pending[key]
             parent = place.parent if place.parent >= 0 else self._place_id(place.parent)
             created = create_locality(session=self.session, actor=self.actor, data={
@@ -144,6 +164,23 @@ class BatchWriter:
                 "latitude": place.latitude, "longitude": place.longitude})
             self.ref.created(key, created.id)  # type: ignore[arg-type]
             self._made[key] = created.id  # type: ignore[assignment]
+
+    def _adopt(self, key: int) -> bool:
+        """Use the place another import created since this one read the places, if any."""
+        place = self.ref.pending.get(key)
+        parent = None if place is None else (
+            place.parent if place.parent >= 0 else self._made.get(place.parent))
+        if place is None or not parent:
+            return False
+        c = Locality.__table__.c
+        found = self.session.execute(
+            select(c.id).where(c.parent_id == parent, c.name == place.path[-1])).scalar()
+        if found is None:
+            return False
+        self.ref.created(key, found)
+        self._made[key] = found
+        self.places_found += 1
+        return True
 
     def _place_id(self, value: int | None) -> int | None:
         if value is None or value >= 0:
@@ -172,8 +209,9 @@ class BatchWriter:
         insert_rows(self.session.connection(), table, rows)
 
     def _events(self, events: list[dict[str, Any]]) -> None:
-        if events:
-            self._bulk(AuditEvent.__table__, events)
+        if events:  # chained in the order of the ids they are given
+            seal(self.session.connection(), events)
+            self._insert(AuditEvent.__table__, events)
 
     def _insert_inputs(self, plans: list[RowPlan], facts: list[dict[str, Any]],
                        now: datetime) -> list[int]:

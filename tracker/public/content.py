@@ -1,8 +1,9 @@
 """Everything the public "You said — we did" screen shows, for one area and period.
 
-The page lays it out; every rule is here. Counts are SQL aggregates; every number
-on the screen goes through one ``suppress`` call, so no total on one slide can give
-back a hidden cell of another. What is counted, and where:
+The page lays it out; every rule is here. Counts are read from the rollups
+(``tracker.rollups.public``; ``from_inputs`` counts the same from the inputs); every
+number on the screen goes through one ``suppress`` call, so no total on one slide can
+give back a hidden cell of another. What is counted, and where:
 
 * **Public inputs** — consent to public use is not "none", sensitivity is public or
   internal, and no theme is a sensitive one (``Term.restricted``: sexual violence,
@@ -67,6 +68,7 @@ from tracker.public.sources import (
     theme_counts,
 )
 from tracker.public.suppression import Cell, Count, Relation, Shown, Suppressed, rounded, suppress
+from tracker.rollups.public import Tallies, from_rollups
 from tracker.sqltypes import hours_between, utcnow
 
 PUBLIC_THRESHOLD = 5
@@ -136,12 +138,37 @@ def _display_order(theme: ThemeCount, order: int) -> tuple[int, int, int, str]:
     return (1 if isinstance(s, Suppressed) else 2, 0, order, theme.code)
 
 
+def from_inputs(session: Session, filters: Filters, level: str, sensitive: list[str]) -> Tallies:
+    """The raw tallies straight from the inputs (the reference the rollups are held to)."""
+    in_scope = scope(session, filters)
+    area_only = scope(session, Filters(area_id=filters.area_id), period=False)
+    public_where = [*in_scope, public_input(Input.__table__, sensitive)]
+    total, answered, with_rb = input_counts(session, public_where)
+    sensitive_themes: dict[str, int] = {}
+    if sensitive and level in (LocalityLevel.MISSION.value, LocalityLevel.REGION.value):
+        sensitive_themes = theme_counts(session, [
+            *in_scope, _in.consent_public != ConsentPublic.NONE.value,
+            _th.theme_code.in_(sensitive)])
+    return Tallies(
+        total=total, answered=answered, with_report_back=with_rb,
+        public_themes=theme_counts(session, public_where), sensitive_themes=sensitive_themes,
+        outside=lambda listed: inputs_outside(session, public_where, listed),
+        linked=linked_actions(area_only, sensitive),
+        median_hours=lambda: percentiles(
+            session, hours_between(_in.first_report_back_at, _in.received_at), public_where,
+            qs=(0.5,))[0],
+    )
+
+
 def public_content(
     session: Session, *, area_id: int | None, since: date | None, until: date | None,
     lang: str, now: datetime | None = None, top: int = 5, max_messages: int = 6,
-    commitments: int = 8,
+    commitments: int = 8, exact: bool = False,
 ) -> PublicContent:
-    """Everything the public screen shows for an area and period, suppressed as one."""
+    """Everything the public screen shows for an area and period, suppressed as one.
+
+    Counts come from the rollups (``tracker.rollups.public``); ``exact`` counts the inputs
+    themselves instead (the same numbers; the median wait exact rather than to a bucket)."""
     now = now or utcnow()
     if now.tzinfo is None:
         raise ValidationError("must include a time zone", field="now")
@@ -152,22 +179,14 @@ def public_content(
     sensitive = sensitive_codes(session)
     filters = Filters(since=since, until=until, area_id=area_id)
     start, end = filters.period_bounds()
-    in_scope = scope(session, filters)
     area_only = scope(session, Filters(area_id=area_id), period=False)
-    public_where = [*in_scope, public_input(Input.__table__, sensitive)]
-
-    total, answered, with_rb = input_counts(session, public_where)
-    public_themes = theme_counts(session, public_where)
-    sensitive_themes: dict[str, int] = {}
-    if sensitive and level in (LocalityLevel.MISSION.value, LocalityLevel.REGION.value):
-        sensitive_themes = theme_counts(session, [
-            *in_scope, _in.consent_public != ConsentPublic.NONE.value,
-            _th.theme_code.in_(sensitive)])
-    listed = _top_themes(session, public_themes, sensitive_themes, top)
+    tallies = (from_inputs if exact else from_rollups)(session, filters, level, sensitive)
+    total, answered, with_rb = tallies.total, tallies.answered, tallies.with_report_back
+    listed = _top_themes(session, tallies.public_themes, tallies.sensitive_themes, top)
     listed_public = [code for code, _, sens, _, _ in listed if not sens]
-    other = inputs_outside(session, public_where, listed_public)
-    done, due, kept, promised = actions(session, linked_actions(area_only, sensitive), start,
-                                        end, since, until, now, commitments)
+    other = tallies.outside(listed_public)
+    done, due, kept, promised = actions(session, tallies.linked, start, end, since, until, now,
+                                        commitments)
 
     cells = [
         Cell("inputs", total, PUBLIC_THRESHOLD),
@@ -200,8 +219,7 @@ def public_content(
         rate = answered / total
     median = None
     if with_rb >= MIN_FOR_SPEED:
-        hours = percentiles(session, hours_between(_in.first_report_back_at, _in.received_at),
-                            public_where, qs=(0.5,))[0]
+        hours = tallies.median_hours()
         median = None if hours is None else hours / 24
     return PublicContent(
         area_name=area_name,

@@ -2,11 +2,14 @@
 
 The same ``PublicContent`` the display shows, laid out as one self-contained HTML file
 with print styles, in the viewer's language and direction. Every string is escaped:
-approved messages and commitment titles are officers' words.
+approved messages, commitment titles, theme labels and place names are officers' words;
+those that sit inside a line are also bidi-isolated (``<bdi>``), so a right-to-left
+override in a title cannot reverse the rest of the line.
 """
 
 from html import escape
 
+from tracker.escaping import html_text
 from tracker.i18n import Localizer
 from tracker.public.content import PublicContent
 from tracker.public.suppression import Count, FewerThan, Shown
@@ -70,11 +73,11 @@ def render_handout(content: PublicContent, loc: Localizer) -> str:
     }
     w = {key: e(value) for key, value in words.items()}
     themes = "".join(
-        f"<li>{e(_(t.label))}: <b>{e(shown_text(loc, t.count))}</b></li>"
+        f"<li>{html_text(_(t.label))}: <b>{e(shown_text(loc, t.count))}</b></li>"
         for t in content.themes)
     promises = "".join(
         "<li>{} — {}{}</li>".format(
-            e(c.title), e(_("due {date}", date=loc.date(c.due_date, "long"))),
+            html_text(c.title), e(_("due {date}", date=loc.date(c.due_date, "long"))),
             f" <b>({w['late']})</b>" if c.overdue else "")
         for c in content.open_commitments)
     messages = "".join(
@@ -86,7 +89,7 @@ def render_handout(content: PublicContent, loc: Localizer) -> str:
 <title>{w['title']}: {e(content.area_name)}</title><style>{_STYLE}</style></head>
 <body>
 <h1>{w['title']}</h1>
-<p class="muted">{e(content.area_name)} · {e(period_text(loc, content))}</p>
+<p class="muted">{html_text(content.area_name)} · {e(period_text(loc, content))}</p>
 <h2>{w['said']}</h2>
 <p><span class="big">{e(shown_text(loc, content.inputs))}</span> {w['heard']}</p>
 <ul>{themes}</ul>

@@ -20,6 +20,7 @@ from tracker.services.directory import (
 )
 from tracker.services.inputs import acknowledge_input, edit_input, record_input
 from tracker.services.report_backs import record_report_back
+from tracker.services.sharing import share_input, shared_with, unshare_input
 
 __all__ = [
     "ActionUpdate",
@@ -35,5 +36,8 @@ __all__ = [
     "record_report_back",
     "save_term",
     "set_action_status",
+    "share_input",
+    "shared_with",
     "unlink_action",
+    "unshare_input",
 ]

@@ -4,11 +4,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
 from tracker.access import can_read
-from tracker.errors import NotFoundError, StorageError, ValidationError
+from tracker.db import storage_error
+from tracker.errors import NotFoundError, ValidationError
 from tracker.models import Input, Locality, Term, User
 from tracker.sqltypes import utcnow
 
@@ -18,16 +19,19 @@ CLOCK_SKEW = timedelta(minutes=10)
 
 @contextmanager
 def unit_of_work(session: Session) -> Iterator[None]:
-    """Commit everything the block did, or nothing: a failure rolls the whole write back."""
+    """Commit everything the block did, or nothing: a failure rolls the whole write back.
+
+    Services build the shape they return inside the block: after the commit a read would
+    queue for the write lock again, and could fail on a save that did happen."""
     try:
         yield
         session.commit()
     except IntegrityError as exc:
         session.rollback()
         raise ValidationError(f"the change conflicts with existing records: {exc.orig}") from exc
-    except OperationalError as exc:
+    except DBAPIError as exc:  # busy, disk full, read-only, server gone: the user can act
         session.rollback()
-        raise StorageError(storage_message(exc)) from exc
+        raise storage_error(exc) from exc
     except BaseException:
         session.rollback()
         raise
@@ -35,16 +39,7 @@ def unit_of_work(session: Session) -> Iterator[None]:
 
 def storage_message(exc: DBAPIError) -> str:
     """Turn a driver error into a sentence a field officer can act on."""
-    text = str(exc.orig).lower()
-    if "locked" in text or "busy" in text:
-        return "the database is busy with another save; please try again in a moment"
-    if "readonly" in text or "read-only" in text:
-        return "the database is read-only: nothing was saved (check the file's permissions)"
-    if "connection" in text and ("refused" in text or "failed" in text):
-        return f"cannot reach the database server ({str(exc.orig).splitlines()[0]})"
-    if ("disk" in text and "full" in text) or "no space" in text:
-        return "the disk is full: nothing was saved; free some space and try again"
-    return f"the database refused the change: {exc.orig}"
+    return str(storage_error(exc))
 
 
 def require_term(session: Session, kind: str, code: str | None, field: str) -> None:
@@ -66,8 +61,10 @@ def require_locality(session: Session, locality_id: int | None, field: str) -> L
 
 def get_input(session: Session, actor: User, input_id: int) -> Input:
     """An input the actor may read, or NotFound (never reveal what they may not see)."""
-    item = session.get(Input, input_id)
-    if item is None or not can_read(actor, item):
+    # Reloaded even if this session holds it from an earlier transaction: another writer
+    # may have changed it since (acknowledging it twice would write two audit events).
+    item = session.get(Input, input_id, populate_existing=True)
+    if item is None or not can_read(actor, item, session):
         raise NotFoundError(f"no input #{input_id}")
     return item
 

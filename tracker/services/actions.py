@@ -12,6 +12,7 @@ from tracker.codes import ActionStatus, LinkKind, NotPossibleReason, TermKind
 from tracker.errors import NotFoundError, ValidationError
 from tracker.loop import refresh_loop_facts
 from tracker.models import Action, ActionInput, User
+from tracker.rollups import build as rollups
 from tracker.services._unit import (
     get_input,
     not_in_future,
@@ -115,7 +116,8 @@ def create_action(
         added = _link(session, actor, action, input_ids, link_kind, now)
         session.flush()
         refresh_loop_facts(session, added)
-    return to_public(session, action)
+        public = to_public(session, action)
+    return public
 
 
 def link_action(
@@ -137,7 +139,8 @@ def link_action(
         added = _link(session, actor, action, input_ids, kind, at)
         session.flush()
         refresh_loop_facts(session, added)
-    return to_public(session, action)
+        public = to_public(session, action)
+    return public
 
 
 def unlink_action(
@@ -150,7 +153,7 @@ def unlink_action(
     with unit_of_work(session):
         action = _get_action(session, action_id)
         item = get_input(session, actor, input_id)
-        link = session.get(ActionInput, (action_id, input_id))
+        link = session.get(ActionInput, (action_id, input_id), populate_existing=True)
         if link is None:
             raise NotFoundError(f"input #{input_id} is not linked to action #{action_id}")
         session.delete(link)
@@ -159,7 +162,9 @@ def unlink_action(
                      reason=reason.strip())
         session.flush()
         refresh_loop_facts(session, [input_id])
-    return to_public(session, action)
+        rollups.refresh_action_places(session, [action_id])  # no longer linked to that input
+        public = to_public(session, action)
+    return public
 
 
 def set_action_status(
@@ -203,7 +208,8 @@ def set_action_status(
                      entity_uid=action.uid, before=before, after=after)
         session.flush()
         refresh_loop_facts(session, linked_input_ids(session, action_id))
-    return to_public(session, action)
+        public = to_public(session, action)
+    return public
 
 
 def edit_action(
@@ -239,11 +245,12 @@ def edit_action(
         record_event(session, actor=actor, verb="edit", entity="action", entity_id=action.id,
                      entity_uid=action.uid, before={k: before[k] for k in changed},
                      after={k: after[k] for k in changed}, reason=reason.strip())
-    return to_public(session, action)
+        public = to_public(session, action)
+    return public
 
 
 def _get_action(session: Session, action_id: int) -> Action:
-    action = session.get(Action, action_id)
+    action = session.get(Action, action_id, populate_existing=True)  # not a stale copy
     if action is None:
         raise NotFoundError(f"no action #{action_id}")
     return action

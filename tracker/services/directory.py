@@ -9,6 +9,7 @@ from tracker.audit import record_event, snapshot
 from tracker.codes import LEVEL_DEPTH, LocalityLevel, Role, TermKind
 from tracker.errors import ValidationError
 from tracker.models import Locality, Term, User
+from tracker.rollups import build as rollups
 from tracker.services._unit import require_locality, require_term, unit_of_work
 from tracker.shapes import LocalityCreate, UserCreate, parse
 
@@ -94,6 +95,11 @@ def save_term(
     kind = TermKind(kind)
     if not code.strip() or not label.strip():
         raise ValidationError("a term needs a code and a label", field="code")
+    # The columns' lengths: checked here, or SQLite keeps what PostgreSQL refuses.
+    if len(code.strip()) > 60:
+        raise ValidationError("a code is at most 60 characters long", field="code")
+    if len(label.strip()) > 200:
+        raise ValidationError("a label is at most 200 characters long", field="label")
     with unit_of_work(session):
         if kind == TermKind.SECTION:
             require_term(session, TermKind.COMPONENT, parent_code, "parent_code")
@@ -102,9 +108,12 @@ def save_term(
         if term is None:
             term = Term(kind=kind.value, code=code.strip(), label=label.strip())
         term.label, term.parent_code = label.strip(), parent_code
+        was_restricted = bool(before and before.get("restricted"))
         term.restricted, term.active = restricted, active
         session.add(term)
         session.flush()
+        if kind == TermKind.THEME and restricted != was_restricted:
+            rollups.refresh_public(session)  # what the public display may count changed
         record_event(session, actor=actor, verb="save", entity="term", entity_id=term.id,
                      before=before, after=snapshot(term))
     return term

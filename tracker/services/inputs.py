@@ -8,10 +8,12 @@ from sqlmodel import Session, delete, select
 from tracker.access import can_read, require_writer
 from tracker.audit import record_event, snapshot
 from tracker.codes import Role, Sensitivity, TermKind
+from tracker.contacts import NO_KEY, add_contact
 from tracker.errors import ValidationError
 from tracker.loop import loop_state
 from tracker.models import Input, InputTheme, ServiceLevel, Term, User
 from tracker.repeats import refresh_repeat_flags
+from tracker.rollups import build as rollups
 from tracker.services._unit import (
     get_input,
     not_in_future,
@@ -81,7 +83,7 @@ def themes_of(session: Session, input_id: int) -> list[str]:
 
 def to_public(session: Session, actor: User, item: Input) -> InputPublic:
     """The caller's view of an input: text hidden where the role may not read it."""
-    readable = can_read(actor, item)
+    readable = can_read(actor, item, session)
     data: dict[str, Any] = item.model_dump()
     data["theme_codes"] = themes_of(session, item.id)  # type: ignore[arg-type]
     data["loop_state"] = loop_state(item)
@@ -91,11 +93,18 @@ def to_public(session: Session, actor: User, item: Input) -> InputPublic:
 
 
 def record_input(
-    *, session: Session, actor: User, data: InputCreate | dict[str, Any]
+    *, session: Session, actor: User, data: InputCreate | dict[str, Any],
+    contact: str | None = None, contact_key: str | None = None,
 ) -> InputPublic:
-    """Record one thing a community said, with its audit event, in one transaction."""
+    """Record one thing a community said, with its audit event, in one transaction.
+
+    ``contact`` (a protected source's phone or name) is kept only encrypted with
+    ``contact_key``; without a key the whole input is refused, so nothing is lost.
+    """
     require_writer(actor)
     data = parse(InputCreate, data)
+    if contact and contact.strip() and not contact_key:
+        raise ValidationError(NO_KEY, field="contact")
     with unit_of_work(session):
         _check_codes(session, data)
         require_term(session, TermKind.COMPONENT, data.component_code, "component_code")
@@ -122,7 +131,10 @@ def record_input(
         after = snapshot(item) | {"theme_codes": data.theme_codes}
         record_event(session, actor=actor, verb="record", entity="input",
                      entity_id=item.id, entity_uid=item.uid, after=after)
-    return to_public(session, actor, item)
+        if contact and contact.strip():
+            add_contact(session, actor=actor, item=item, contact=contact, key=contact_key)
+        public = to_public(session, actor, item)
+    return public
 
 
 def acknowledge_input(
@@ -134,7 +146,10 @@ def acknowledge_input(
         item = get_input(session, actor, input_id)
         if item.acknowledged_at is None:
             mark_acknowledged(session, actor, item, at or utcnow())
-    return to_public(session, actor, item)
+            session.flush()
+            rollups.refresh_inputs(session, [item.id])
+        public = to_public(session, actor, item)
+    return public
 
 
 def mark_acknowledged(session: Session, actor: User, item: Input, at: datetime) -> None:
@@ -195,6 +210,7 @@ def edit_input(
         changed = {k for k in after if after[k] != before.get(k)}
         if not changed:
             raise ValidationError("nothing to change")
+        rollups.refresh_inputs(session, [item.id], also=rollups.cells_at(old_place, old_received))
         if changed & {"locality_id", "received_at", "theme_codes"}:
             refresh_repeat_flags(session, locality_ids={old_place, item.locality_id},
                                  since=min(old_received, item.received_at))
@@ -202,4 +218,5 @@ def edit_input(
         record_event(session, actor=actor, verb="edit", entity="input", entity_id=item.id,
                      entity_uid=item.uid, before={k: before.get(k) for k in changed},
                      after={k: after[k] for k in changed}, reason=reason.strip())
-    return to_public(session, actor, item)
+        public = to_public(session, actor, item)
+    return public

@@ -65,4 +65,5 @@ def record_report_back(
                                                "input_ids": [i.id for i in items]})
         session.flush()
         refresh_loop_facts(session, [i.id for i in items])  # type: ignore[misc]
-    return to_public(session, report)
+        public = to_public(session, report)
+    return public

@@ -1,0 +1,129 @@
+"""The audit trail: hash-chained, append-only in the database, checked by ``hearback audit verify``."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from tests.utils.factories import World, build_world, make_input
+from tracker.audit import digest, events_in_order, verify_chain
+from tracker.cli import cli
+from tracker.db import make_engine, read_session
+from tracker.migrate import upgrade
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    w = build_world(session)
+    for hours in range(3):
+        make_input(session, w.officer, w.town, hours=hours)
+    return w
+
+
+def _verify(engine: Engine) -> tuple[int, str]:
+    url = engine.url.render_as_string(hide_password=False)
+    env = {}
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            env["PGOPTIONS"] = f"-csearch_path={conn.execute(text('SELECT current_schema()')).scalar()}"
+    result = CliRunner().invoke(cli, ["--db", url, "audit", "verify"], obj={}, env=env)
+    return result.exit_code, result.output
+
+
+def _tamper(engine: Engine, sql: str) -> None:
+    """Change the trail behind the app's back, as someone with the database file could."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))  # triggers off
+            conn.execute(text(sql))
+        else:
+            conn.execute(text("DROP TRIGGER audit_event_no_update"))
+            conn.execute(text("DROP TRIGGER audit_event_no_delete"))
+            conn.execute(text(sql))
+
+
+def test_every_write_extends_an_intact_chain(engine: Engine, world: World) -> None:
+    with read_session(engine) as s:
+        report = verify_chain(s.connection())
+    assert report.ok and report.checked >= 3 + 9  # three inputs, the world's users and places
+    code, out = _verify(engine)
+    assert code == 0 and f"Audit trail intact: {report.checked} events" in out
+
+
+@pytest.mark.parametrize("sql", ["UPDATE audit_event SET reason = 'tidied' WHERE id = 3",
+                                 "DELETE FROM audit_event WHERE id = 3"])
+def test_the_database_refuses_to_change_the_trail(engine: Engine, world: World, sql: str) -> None:
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text(sql))
+    assert _verify(engine)[0] == 0
+
+
+@pytest.mark.parametrize("sql, problem", [
+    ("UPDATE audit_event SET after = NULL WHERE id = 5", "its content was changed"),
+    ("UPDATE audit_event SET user_id = NULL WHERE id = 5", "its content was changed"),
+    ("DELETE FROM audit_event WHERE id = 5", "the event before it was changed or deleted"),
+])
+def test_a_tampered_event_is_named(engine: Engine, world: World, sql: str, problem: str) -> None:
+    with engine.connect() as conn:
+        uid = conn.execute(text("SELECT uid FROM audit_event WHERE id = 6")).scalar()
+        uid5 = conn.execute(text("SELECT uid FROM audit_event WHERE id = 5")).scalar()
+    _tamper(engine, sql)
+    code, out = _verify(engine)
+    assert code == 1 and problem in out
+    if sql.startswith("DELETE"):  # the first event that no longer fits is the one after it
+        assert "event 6" in out and uid in out
+    else:
+        assert "event 5" in out and uid5 in out and "4 events before it are intact" in out
+
+
+def test_an_edit_that_also_recomputes_its_own_hash_breaks_the_next_link(
+        engine: Engine, world: World) -> None:
+    with engine.connect() as conn:
+        row = next(e for e in events_in_order(conn) if e["id"] == 4)
+    forged = row | {"reason": "nothing happened here"}
+    _tamper(engine, f"UPDATE audit_event SET reason = 'nothing happened here', "
+                    f"hash = '{digest(forged)}' WHERE id = 4")
+    code, out = _verify(engine)
+    assert code == 1 and "event 5" in out and "before it was changed" in out
+
+
+def test_concurrent_writers_chain_one_after_another(engine: Engine, world: World) -> None:
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            with Session(engine, expire_on_commit=False) as s:
+                for i in range(5):
+                    make_input(s, world.officer, world.village, hours=10 + n * 10 + i)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    with read_session(engine) as s:
+        report = verify_chain(s.connection())
+    assert report.ok, report
+
+
+def test_the_migration_chains_events_written_before_it(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0003")
+    with engine.begin() as conn:
+        for i in range(3):
+            conn.execute(text(
+                "INSERT INTO audit_event (uid, at, verb, entity, after) VALUES "
+                f"('u{i}', '2026-01-0{i + 1} 10:00:00.000000', 'create', 'term', '{{\"n\": {i}}}')"))
+    upgrade(engine)
+    with read_session(engine) as s:
+        report = verify_chain(s.connection())
+    assert report.ok and report.checked == 3
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event"))

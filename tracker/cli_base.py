@@ -1,0 +1,52 @@
+"""What every ``hearback`` command shares: plain error messages, the engine, a ready schema."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from tracker.db import make_engine
+from tracker.errors import HearbackError, StorageError
+from tracker.migrate import upgrade
+from tracker.seed import seed_defaults
+from tracker.services import ensure_system_user
+from tracker.services._unit import storage_message
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def plain_errors(func: F) -> F:
+    """Turn library and driver errors into a one-line message and exit status 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except HearbackError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except DBAPIError as exc:
+            raise click.ClickException(storage_message(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _engine(ctx: click.Context) -> Engine:
+    return make_engine(ctx.obj["db"])
+
+
+def init_database(engine: Engine) -> int:
+    """Migrate to the newest schema and seed what is missing; safe to run again."""
+    try:
+        upgrade(engine)
+    except DBAPIError as exc:
+        raise StorageError(storage_message(exc)) from exc
+    with Session(engine) as session:
+        added = seed_defaults(session)
+        ensure_system_user(session)
+    return added
+
+

@@ -1,0 +1,119 @@
+"""Duration histograms: how long inputs waited, kept per rollup cell, merged on read.
+
+A percentile over a million durations needs either every value (a sort per view) or a
+histogram. The buckets are fine where people read the figure closely and coarser where
+they do not: a quarter hour under two days, an hour under two weeks, two hours beyond
+(index ``i`` covers [``low(i)``, ``low(i) + width(i)``)). Day boundaries fall on bucket
+edges, so the report-back distribution (whole days) is exact; a percentile is placed
+inside its bucket by spreading the bucket's values evenly, so it is off by at most one
+bucket width from ``percentile_cont`` over the raw values. A cell's histogram is stored
+sparse (bucket indices, then counts, as little-endian int32) so an empty bucket costs
+nothing.
+"""
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Integer, case
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+QUARTER_UNTIL, HOUR_UNTIL = 48.0, 336.0
+_Q, _H = 192, 480  # first index of the hourly and two-hourly ranges
+# julianday() differences carry float noise: exactly 24 hours must land at 24, not below.
+EPSILON_HOURS = 1e-6
+
+
+class floor_int(FunctionElement[int]):
+    """``floor_int(x)``: the largest integer not above ``x`` (PostgreSQL's CAST rounds)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(floor_int, "sqlite")
+def _floor_sqlite(element: floor_int, compiler: Any, **kw: Any) -> str:
+    x = compiler.process(next(iter(element.clauses)), **kw)
+    return f"(CAST({x} AS INTEGER) - (({x}) < CAST({x} AS INTEGER)))"
+
+
+@compiles(floor_int, "postgresql")
+def _floor_pg(element: floor_int, compiler: Any, **kw: Any) -> str:
+    return f"CAST(FLOOR({compiler.process(next(iter(element.clauses)), **kw)}) AS INTEGER)"
+
+
+def bucket_expr(hours: ColumnElement[float]) -> ColumnElement[int]:
+    """The bucket index of a duration in hours, in SQL (the same rule as ``bucket_of``)."""
+    h = hours + EPSILON_HOURS
+    return case(
+        (h < QUARTER_UNTIL, floor_int(h * 4)),
+        (h < HOUR_UNTIL, _Q + floor_int(h - QUARTER_UNTIL)),
+        else_=_H + floor_int((h - HOUR_UNTIL) / 2),
+    )
+
+
+def bucket_of(hours: float) -> int:
+    """The bucket index of a duration, in Python (for tests and checks)."""
+    h = hours + EPSILON_HOURS
+    if h < QUARTER_UNTIL:
+        return math.floor(h * 4)
+    if h < HOUR_UNTIL:
+        return _Q + math.floor(h - QUARTER_UNTIL)
+    return _H + math.floor((h - HOUR_UNTIL) / 2)
+
+
+def edges(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower edge and width, in hours, of each bucket index."""
+    i = index.astype("float64")
+    low = np.where(i < _Q, i / 4, np.where(i < _H, QUARTER_UNTIL + (i - _Q),
+                                            HOUR_UNTIL + 2 * (i - _H)))
+    width = np.where(i < _Q, 0.25, np.where(i < _H, 1.0, 2.0))
+    return low, width
+
+
+def encode(index: np.ndarray, counts: np.ndarray) -> bytes:
+    """A sparse histogram as bytes: indices then counts, int32 little-endian."""
+    return index.astype("<i4").tobytes() + counts.astype("<i4").tobytes()
+
+
+def merge(blobs: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Sum sparse histograms: (sorted bucket indices, counts); empty arrays when none."""
+    parts = [np.frombuffer(b, dtype="<i4") for b in blobs if b]
+    if not parts:
+        return np.zeros(0, "int64"), np.zeros(0, "int64")
+    idx = np.concatenate([p[: len(p) // 2] for p in parts]).astype("int64")
+    cnt = np.concatenate([p[len(p) // 2 :] for p in parts]).astype("int64")
+    keys, inverse = np.unique(idx, return_inverse=True)
+    return keys, np.bincount(inverse, weights=cnt, minlength=len(keys)).astype("int64")
+
+
+def percentiles(index: np.ndarray, counts: np.ndarray,
+                qs: tuple[float, ...] = (0.5, 0.9)) -> list[float | None]:
+    """``percentile_cont`` estimated from a histogram: the k-th value of a bucket holding
+    c values is taken at low + (k + 0.5) / c of its width."""
+    n = int(counts.sum())
+    if n == 0:
+        return [None for _ in qs]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    low, width = edges(index)
+
+    def value(rank: int) -> float:
+        b = int(np.searchsorted(starts, rank, side="right") - 1)
+        return float(low[b] + (rank - starts[b] + 0.5) / counts[b] * width[b])
+
+    out: list[float | None] = []
+    for q in qs:
+        pos = q * (n - 1)
+        lo = math.floor(pos)
+        hi = min(lo + 1, n - 1)
+        out.append(value(lo) + (value(hi) - value(lo)) * (pos - lo))
+    return out
+
+
+def count_below(index: np.ndarray, counts: np.ndarray, hours: float) -> int:
+    """Values under ``hours`` where ``hours`` is a bucket edge (whole days are)."""
+    low, _ = edges(index)
+    return int(counts[low < hours - EPSILON_HOURS / 2].sum())
