@@ -17,7 +17,18 @@ from tracker.seed import seed_defaults
 from tracker.settings import normalise_url
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+SLOW = os.environ.get("HEARBACK_SLOW") == "1"
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` (bigger data, longer runs) run only with HEARBACK_SLOW=1."""
+    if SLOW:
+        return
+    skip = pytest.mark.skip(reason="slow: set HEARBACK_SLOW=1")
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

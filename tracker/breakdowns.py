@@ -250,8 +250,15 @@ def inclusion_over_time(session: Session, filters: Filters) -> pd.DataFrame:
     stmt = (select(c.month, func.count(), func.sum(c.participants), func.sum(c.women), func.sum(c.youth),
                    func.sum(c.rural), func.sum(c.displaced))
             .group_by(c.month).order_by(c.month))
-    counts = ("inputs", "participants", "women", "youth", "rural_inputs", "displaced_inputs")
-    frame = _frame(session.execute(stmt), ["month", *counts], ints=counts)
+    return inclusion_frame(session.execute(stmt))
+
+
+INCLUSION_COUNTS = ("inputs", "participants", "women", "youth", "rural_inputs", "displaced_inputs")
+
+
+def inclusion_frame(rows: Any) -> pd.DataFrame:
+    """Monthly inclusion counts (month, then ``INCLUSION_COUNTS``) with their shares."""
+    frame = _frame(rows, ["month", *INCLUSION_COUNTS], ints=INCLUSION_COUNTS)
     frame["month"] = pd.to_datetime(frame["month"])
     frame["share_women"] = _share(frame, "women", "participants")
     frame["share_youth"] = _share(frame, "youth", "participants")

@@ -4,7 +4,6 @@ Tests marked ``slow`` here (bigger data, more examples) run only with HEARBACK_S
 the same properties are checked at a smaller size on every run.
 """
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,18 +20,6 @@ from tracker.models import Locality, User
 from tracker.services import create_locality, create_user, ensure_system_user
 
 MISSION = "UN Mission in Ruvesia (demo)"
-SLOW = os.environ.get("HEARBACK_SLOW") == "1"
-HERE = Path(__file__).parent
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip this folder's slow tests unless HEARBACK_SLOW=1."""
-    if SLOW:
-        return
-    skip = pytest.mark.skip(reason="slow: set HEARBACK_SLOW=1")
-    for item in items:
-        if item.get_closest_marker("slow") and HERE in Path(str(item.fspath)).parents:
-            item.add_marker(skip)
 
 
 @dataclass

@@ -21,22 +21,10 @@ from tracker.codes import Role
 from tracker.services import create_user
 from tracker.settings import PROJECT_ROOT
 
-SLOW = os.environ.get("HEARBACK_SLOW") == "1"
-HERE = Path(__file__).parent
 LOG_MAPPING = MAPPINGS / "spreadsheet_log.toml"
 # One cycle of the example log: 8 rows give 8 inputs, 6 actions (each linked to its row's
 # input) and 5 report-backs (each for its row's input).
 PER_CYCLE = {"input": 8, "action": 6, "report_back": 5}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip this folder's slow tests unless HEARBACK_SLOW=1."""
-    if SLOW:
-        return
-    skip = pytest.mark.skip(reason="slow: set HEARBACK_SLOW=1")
-    for item in items:
-        if item.get_closest_marker("slow") and HERE in Path(str(item.fspath)).parents:
-            item.add_marker(skip)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from tracker.breakdowns import REPORT_BACK_BINS, _frame, _share, bucket_label
+from tracker.breakdowns import REPORT_BACK_BINS, _frame, _share, bucket_label, inclusion_frame
 from tracker.codes import ActionStatus, Setting, TermKind
 from tracker.errors import ValidationError
 from tracker.metrics import Figures, Filters, _ratio, area_clause, scope, silent_localities
@@ -259,14 +259,7 @@ def inclusion_over_time(session: Session, filters: Filters) -> pd.DataFrame:
         acc = months.setdefault(day.replace(day=1), [0] * 6)
         for i, v in enumerate(values):
             acc[i] += int(v or 0)
-    counts = ("inputs", "participants", "women", "youth", "rural_inputs", "displaced_inputs")
-    frame = _frame([(m, *v) for m, v in sorted(months.items())], ["month", *counts], ints=counts)
-    frame["month"] = pd.to_datetime(frame["month"])
-    frame["share_women"] = _share(frame, "women", "participants")
-    frame["share_youth"] = _share(frame, "youth", "participants")
-    frame["share_rural"] = _share(frame, "rural_inputs", "inputs")
-    frame["share_displaced"] = _share(frame, "displaced_inputs", "inputs")
-    return frame
+    return inclusion_frame([(m, *v) for m, v in sorted(months.items())])
 
 
 def locality_map(session: Session, filters: Filters) -> pd.DataFrame:
