@@ -8,8 +8,9 @@ inputs, their themes and their closure times, in the same transaction as every w
 that can change it — a new or edited input (for itself and the later inputs of its
 locality) and a change of an input's closure time (for the later inputs of its
 locality received after the earlier of the old and new closure). Every partial
-refresh also refreshes the rollup cells it covered (``tracker.rollups.build``): each
-write that adds, moves or closes an input passes through here.
+refresh also recounts the rollup cells (``tracker.rollups.build``) of the inputs whose
+flag changed, and those the calling write names: each write that adds, moves or closes
+an input passes through here.
 
 An input repeats an earlier ask when an input of the same locality sharing one of its
 themes was received before it (at the same instant: with a smaller id) and was not
@@ -17,7 +18,7 @@ closed at that moment.
 """
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, exists, func, literal, or_, select, update
 from sqlalchemy.orm import aliased
@@ -55,7 +56,8 @@ def repeat_expression() -> ColumnElement[bool]:
     )
 
 
-def _repeating_ids(locality_ids: list[int] | None = None) -> ColumnElement:
+def _repeating_ids(locality_ids: list[int] | None = None,
+                   since: datetime | None = None) -> ColumnElement:
     """The repeating inputs (of ``locality_ids``) in one window pass over (locality, theme)
     in receipt order — for refreshing many rows, where a per-row EXISTS is slow."""
     never = datetime(9999, 12, 31, tzinfo=UTC)
@@ -68,36 +70,61 @@ def _repeating_ids(locality_ids: list[int] | None = None) -> ColumnElement:
         select(_th.input_id.label("input_id"), _in.received_at.label("received_at"),
                open_until.label("open_until"))
         .select_from(InputTheme.__table__.join(Input.__table__, _th.input_id == _in.id))
-        .where(*([_in.locality_id.in_(locality_ids)] if locality_ids is not None else []))
+        .where(*([_in.locality_id.in_(locality_ids)] if locality_ids is not None else []),
+               *([_could_matter_since(since)] if since is not None else []))
         .subquery()
     )
     return select(windowed.c.input_id).where(windowed.c.open_until > windowed.c.received_at)
 
 
+def _could_matter_since(since: datetime) -> ColumnElement[bool]:
+    """The rows a window pass for inputs received from ``since`` on needs: those inputs,
+    and earlier ones still open at ``since``. An input closed by then cannot make a
+    later one a repeat, so leaving it out keeps a batch's pass off a place's whole past."""
+    return or_(_in.received_at >= since, _in.closed_at.is_(None), _in.closed_at > since)
+
+
 def refresh_repeat_flags(
     session: Session, *, locality_ids: Iterable[int] | None = None,
-    since: datetime | None = None,
+    since: datetime | None = None, cells: Iterable[tuple[int, date]] = (),
 ) -> None:
     """Recompute the flag for inputs of ``locality_ids`` received at or after ``since``
-    (every input when both are None)."""
+    (every input when both are None), then the rollup cells of the inputs whose flag
+    changed, together with ``cells`` (those the caller's own write touched)."""
     if locality_ids is None and since is None:
         session.execute(update(Input.__table__).values(
             repeats_open_ask=_in.id.in_(_repeating_ids())))
         return  # a whole-table refresh: the caller rebuilds the rollups (after migrating them)
+    changed = update_repeat_flags(session, locality_ids=locality_ids, since=since)
+    rollups.refresh_cells(session, {cell for _, cell in changed} | set(cells))
+
+
+def update_repeat_flags(
+    session: Session, *, locality_ids: Iterable[int] | None, since: datetime | None,
+) -> list[tuple[int, tuple[int, date]]]:
+    """Rewrite the flags of inputs of ``locality_ids`` received at or after ``since``
+    that changed; return each such input's id and rollup cell, for the caller to recount.
+
+    Only the rows whose flag changes are written, and only their cells recounted: a
+    back-dated input in a busy place changes few flags among many later inputs."""
     where = []
     ids = None
     if locality_ids is not None:
         ids = sorted(set(locality_ids))
         if not ids:
-            return
+            return []
         where.append(_in.locality_id.in_(ids))
     if since is not None:
         where.append(_in.received_at >= since)
     affected = session.execute(select(func.count()).where(*where)).scalar_one()
     # A few recent rows: look each one up; many rows: one window pass.
-    value = repeat_expression() if affected <= ROW_BY_ROW_LIMIT else _in.id.in_(_repeating_ids(ids))
-    session.execute(update(Input.__table__).values(repeats_open_ask=value).where(*where))
-    rollups.refresh_since(session, ids, since)  # the counts of the cells whose flags changed
+    value = (func.coalesce(repeat_expression(), False) if affected <= ROW_BY_ROW_LIMIT
+             else _in.id.in_(_repeating_ids(ids, since)))
+    changed = session.execute(
+        update(Input.__table__).values(repeats_open_ask=value)
+        .where(*where, _in.repeats_open_ask.is_distinct_from(value))
+        .returning(_in.id, _in.locality_id, _in.received_at)).all()
+    return [(i, (loc, at.astimezone(UTC).date())) for i, loc, at in changed]
 
 
 def repeat_drift(session: Session) -> list[int]:

@@ -4,10 +4,12 @@ A batch writes, in one transaction, its inputs, themes, actions, links, report-b
 and messages, the same audit events the services write (``record``, ``acknowledge``,
 ``create``, ``link``, ``report_back``), the external id of every new input (so a
 re-run skips it), the loop facts of the inputs it links (computed with the row for a
-new input, by ``refresh_loop_facts`` for one already stored) and the repeated-ask flags
-(``tracker.repeats``). A killed import therefore leaves whole batches or nothing of a
-batch. If a batch fails in the database, it is rolled back and written again one row at
-a time, so the one bad row is rejected with the database's reason and the others go in.
+new input, by ``refresh_loop_facts`` for one already stored), the repeated-ask flags
+(``tracker.repeats``) and the summary cells (a new input's counts added to its cells by
+``tracker.rollups.add``, the cells of inputs already stored recounted). A killed import
+therefore leaves whole batches or nothing of a batch. If a batch fails in the database,
+it is rolled back and written again one row at a time, so the one bad row is rejected
+with the database's reason and the others go in.
 
 New places go through the ``create_locality`` service (each in its own transaction,
 before the rows that need them): rare, audited, and harmless if the run stops there.
@@ -50,7 +52,9 @@ from tracker.models import (
     User,
     new_uid,
 )
-from tracker.repeats import refresh_repeat_flags
+from tracker.repeats import update_repeat_flags
+from tracker.rollups.add import add_inputs
+from tracker.rollups.build import refresh_action_places, refresh_cells
 from tracker.services import create_locality
 from tracker.sqltypes import utcnow
 
@@ -137,18 +141,26 @@ class BatchWriter:
 
         touched = self._link(batch, real("input"), real("action"), real("report_back"), now)
         self._acknowledge_known(batch, now)
+        flagged = self._update_repeats()
+        # The new inputs are added to their cells once their own facts and flags are
+        # final; every recount (below, and in refresh_loop_facts) comes after, so a cell
+        # it redoes from the inputs cannot count a new input twice.
+        add_inputs(self.session, ids["input"])
+        refresh_action_places(self.session, {real("action")(a) for a, _, _ in batch.links})
         refresh_loop_facts(self.session, touched)  # inputs that were there before the batch
-        self._refresh_repeats()
+        new = set(ids["input"])
+        refresh_cells(self.session, {cell for i, cell in flagged if i not in new})
         return batch.outcomes
 
-    def _refresh_repeats(self) -> None:
+    def _update_repeats(self) -> list[tuple[int, tuple[int, date]]]:
         """The new inputs' repeated-ask flags, and those of later inputs of their places
-        (what ``record_input`` does for one input), in one statement for the batch."""
-        if self._new_rows:
-            refresh_repeat_flags(self.session,
-                                 locality_ids={r["locality_id"] for r in self._new_rows},
-                                 since=min(r["received_at"] for r in self._new_rows))
-        self._new_rows = []
+        (what ``record_input`` does for one input), in one statement for the batch; the
+        inputs whose flag changed, with their cells."""
+        rows, self._new_rows = self._new_rows, []
+        if not rows:
+            return []
+        return update_repeat_flags(self.session, locality_ids={r["locality_id"] for r in rows},
+                                   since=min(r["received_at"] for r in rows))
 
     def _create_places(self, plans: list[RowPlan]) -> None:
         needed = sorted({k for p in plans for k in p.new_places if k in self.ref.pending},

@@ -8,7 +8,8 @@ place and day (and per place and month), the counts and sums of the inputs recei
 there, per value of each dimension the pages break down by, plus histograms of the
 waits; ``rollup_action_place`` holds which places each action's inputs are in. Every
 write recomputes the cells it touched, from the inputs, in its own transaction
-(``build``); ``rollup_drift`` compares the stored cells with a recomputation. The pages
+(``build``), except an import's new inputs, whose counts are added to their cells
+(``add``); ``rollup_drift`` compares the stored cells with a recomputation. The pages
 read a few thousand rows (``read``, ``public``); the only figure that moves with the
 clock, "overdue", subtracts the open inputs not yet due, read through an index.
 

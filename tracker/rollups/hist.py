@@ -11,7 +11,9 @@ sparse (bucket indices, then counts, as little-endian int32) so an empty bucket 
 nothing.
 """
 
+import array
 import math
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -77,6 +79,25 @@ def edges(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def encode(index: np.ndarray, counts: np.ndarray) -> bytes:
     """A sparse histogram as bytes: indices then counts, int32 little-endian."""
     return index.astype("<i4").tobytes() + counts.astype("<i4").tobytes()
+
+
+def add_counts(blob: bytes | None, added: dict[int, int]) -> tuple[bytes, int]:
+    """``blob`` plus ``added`` (bucket -> count), encoded, and the total count: for one
+    cell at a time, where numpy's set-up costs more than the few buckets a cell holds."""
+    counts = dict(added)
+    if blob:
+        values = array.array("i")
+        values.frombytes(blob)
+        if sys.byteorder == "big":
+            values.byteswap()
+        half = len(values) // 2
+        for bucket, n in zip(values[:half], values[half:], strict=True):
+            counts[bucket] = counts.get(bucket, 0) + n
+    keys = sorted(counts)
+    out = array.array("i", keys + [counts[k] for k in keys])
+    if sys.byteorder == "big":
+        out.byteswap()
+    return out.tobytes(), sum(counts.values())
 
 
 def merge(blobs: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:

@@ -127,7 +127,8 @@ def record_input(
         for code in data.theme_codes:
             session.add(InputTheme(input_id=item.id, theme_code=code))  # type: ignore[arg-type]
         session.flush()
-        refresh_repeat_flags(session, locality_ids=[item.locality_id], since=item.received_at)
+        refresh_repeat_flags(session, locality_ids=[item.locality_id], since=item.received_at,
+                             cells=rollups.cells_at(item.locality_id, item.received_at))
         after = snapshot(item) | {"theme_codes": data.theme_codes}
         record_event(session, actor=actor, verb="record", entity="input",
                      entity_id=item.id, entity_uid=item.uid, after=after)
