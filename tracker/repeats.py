@@ -92,11 +92,22 @@ def refresh_repeat_flags(
     (every input when both are None), then the rollup cells of the inputs whose flag
     changed, together with ``cells`` (those the caller's own write touched)."""
     if locality_ids is None and since is None:
-        session.execute(update(Input.__table__).values(
-            repeats_open_ask=_in.id.in_(_repeating_ids())))
+        _refresh_every_flag(session)
         return  # a whole-table refresh: the caller rebuilds the rollups (after migrating them)
     changed = update_repeat_flags(session, locality_ids=locality_ids, since=since)
     rollups.refresh_cells(session, {cell for _, cell in changed} | set(cells))
+
+
+def _refresh_every_flag(session: Session) -> None:
+    """Every flag: cleared, then set by joining the window pass's result.
+
+    As ``SET flag = id IN (subquery)`` PostgreSQL needs the whole result in memory
+    (``work_mem``) to hash it, or it rescans the result for every row, which at a million
+    inputs does not finish; a join can spill to disk instead."""
+    repeating = _repeating_ids().subquery()
+    table = Input.__table__
+    session.execute(update(table).where(_in.repeats_open_ask.is_(True)).values(repeats_open_ask=False))
+    session.execute(update(table).where(_in.id == repeating.c.input_id).values(repeats_open_ask=True))
 
 
 def update_repeat_flags(
