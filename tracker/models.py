@@ -9,7 +9,7 @@ in the same transaction as every write that touches them; they are never set by
 hand, and the loop state is computed from them, never stored.
 """
 
-import uuid
+import os
 from datetime import date, datetime
 from typing import Any, Optional
 
@@ -29,7 +29,8 @@ metadata: MetaData = SQLModel.metadata
 
 
 def new_uid() -> str:
-    return str(uuid.uuid4())
+    h = os.urandom(16).hex()  # str(uuid.uuid4()), minus the UUID object: imports make many
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def _uid() -> Any:

@@ -10,7 +10,8 @@ where a row has no value.
 
 import json
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ARRAY, JSON, Connection, Date, Table, any_, literal
@@ -20,15 +21,22 @@ from tracker.sqltypes import UTCDateTime
 Binder = Callable[[Any], Any]
 
 
+@lru_cache(maxsize=65536)
+def _sqlite_time(value: datetime | None) -> str | None:
+    """SQLAlchemy's text for a DateTime on SQLite: always with microseconds. Cached: a
+    batch repeats its clock time in every row and a log's dates in many."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def binder(column: Any, pg: bool) -> Binder | None:
     """How a value of ``column`` goes to the driver; None when it goes as it is."""
     kind = column.type
     if isinstance(kind, UTCDateTime):
         if pg:
             return lambda v: None if v is None else v.astimezone(UTC)
-        # SQLAlchemy's text for a DateTime on SQLite: always with microseconds
-        return lambda v: None if v is None else v.astimezone(UTC).replace(
-            tzinfo=None).isoformat(" ", "microseconds")
+        return _sqlite_time
     if isinstance(kind, JSON):
         return json.dumps
     if isinstance(kind, Date) and not pg:

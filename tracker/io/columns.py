@@ -58,8 +58,7 @@ class ColumnIndex:
         """A function reading column ``name`` from a row's cells, or a MappingError."""
         found = self.find(name)
         if len(found) == 1:
-            index = found[0]
-            return lambda cells: cells[index] if index < len(cells) else ""
+            return CellAt(found[0])
         if len(found) > 1:
             names = ", ".join(repr(self.headers[i]) for i in found)
             raise MappingError(f"the column {name!r} ({purpose}) matches several headers: "
@@ -76,6 +75,19 @@ class ColumnIndex:
         """The header a mapping's column name resolved to (for rejection messages)."""
         found = self.find(name)
         return self.headers[found[0]] if len(found) == 1 else name
+
+
+class CellAt:
+    """The getter of one header's cell ("" past the end of a short row); the importer reads
+    its ``index`` to fetch all such cells of a row at once."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __call__(self, cells: list[str]) -> str:
+        return cells[self.index] if self.index < len(cells) else ""
 
 
 def _join_options(options: list[tuple[int, str]]) -> Getter:

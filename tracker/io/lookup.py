@@ -9,6 +9,7 @@ village finds it, and a dry run can say what would be created.
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -39,10 +40,13 @@ class PendingPlace:
     longitude: float | None = None
 
 
+# A file names the same few places row after row: both are pure, and remembered.
+@lru_cache(maxsize=4096)
 def split_path(text: str) -> tuple[str, ...]:
     return tuple(p for p in (part.strip() for part in PATH_SEPARATORS.split(text)) if p)
 
 
+@lru_cache(maxsize=4096)
 def _fold(path: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(" ".join(p.split()).casefold() for p in path)
 

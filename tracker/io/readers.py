@@ -25,6 +25,7 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 DELIMITERS = (",", ";", "\t", "|")
 # Bytes that cp1252 leaves undefined: a file holding them is Latin-1 (ISO 8859-1).
 _CP1252_HOLES = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_HOLE_BYTES = tuple(bytes([b]) for b in sorted(_CP1252_HOLES))
 _MAX_FIELD = 10 * 1024 * 1024
 # A workbook part that inflates past this, or by more than this ratio, is refused.
 _MAX_PART_BYTES = 2 * 1024**3
@@ -140,16 +141,22 @@ def detect_encoding(data: IO[bytes]) -> str:
     holes = False
     try:
         for chunk in iter(lambda: data.read(1 << 20), b""):
-            holes = holes or not _CP1252_HOLES.isdisjoint(chunk)
+            holes = holes or _has_holes(chunk)
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
         return "utf-8"
     except UnicodeDecodeError:
         if not holes:
-            holes = any(not _CP1252_HOLES.isdisjoint(c) for c in iter(lambda: data.read(1 << 20), b""))
+            holes = any(_has_holes(c) for c in iter(lambda: data.read(1 << 20), b""))
         return "latin-1" if holes else "cp1252"
     finally:
         data.seek(0)
+
+
+def _has_holes(chunk: bytes) -> bool:
+    """Whether ``chunk`` holds a byte cp1252 leaves undefined (a substring search per byte
+    value: a set test would turn every byte of a large file into an int)."""
+    return any(b in chunk for b in _HOLE_BYTES)
 
 
 def _check_decodes(data: IO[bytes], encoding: str) -> None:
@@ -225,12 +232,11 @@ def _open_csv(data: IO[bytes], name: str, encoding: str | None, delimiter: str |
 
 
 def _no_bom(text: io.TextIOWrapper) -> Iterator[str]:
-    first = True
+    """The lines, the first without a byte-order mark (the rest are passed straight on)."""
     for line in text:
-        if first and line.startswith("\ufeff"):
-            line = line[1:]
-        first = False
-        yield line
+        yield line[1:] if line.startswith("\ufeff") else line
+        break
+    yield from text
 
 
 def _csv_rows(reader: Any, width: int, handle: IO[str]) -> Iterator[RawRow]:
@@ -247,7 +253,7 @@ def _csv_rows(reader: Any, width: int, handle: IO[str]) -> Iterator[RawRow]:
             except UnicodeDecodeError as exc:
                 yield RawRow(start, [], f"bytes that are not {exc.encoding} text")
                 return
-            if not any(c.strip() for c in cells):
+            if not any(map(str.strip, cells)):
                 continue  # a blank line is not a row
             if len(cells) != width:
                 problem = (f"the row has {len(cells)} cells but the header has {width}"

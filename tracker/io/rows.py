@@ -14,30 +14,37 @@ from zoneinfo import ZoneInfo
 
 from tracker.codes import ActionStatus, LinkKind, LocalityLevel, Sensitivity, TermKind
 from tracker.errors import ValidationError
-from tracker.io import values as V
+from tracker.io.cells import row_loader, section_readers, uuid5_maker
 from tracker.io.columns import Getter
 from tracker.io.lookup import PlaceError, Reference, split_path
-from tracker.io.mapping import FIELDS, FieldRule, Mapping, Section
+from tracker.io.mapping import FIELDS, Mapping, Section
 from tracker.io.plans import (
+    UID_NAMESPACE,
     ActionPlan,
     InputPlan,
     Rejection,
     ReportBackPlan,
     RowError,
     RowPlan,
-    derived_uid,
-    unescape_formula,
 )
 from tracker.io.readers import RawRow
+from tracker.io.shapecheck import validated
 from tracker.services._unit import CLOCK_SKEW
 from tracker.services.actions import _check_rules
-from tracker.shapes import ActionCreate, InputCreate, LocalityCreate, ReportBackCreate, parse
+from tracker.shapes import ActionCreate, InputCreate, LocalityCreate, ReportBackCreate
 from tracker.sqltypes import utcnow
 
-_CODE_KINDS = {"channel_code": TermKind.CHANNEL, "type_code": TermKind.INPUT_TYPE,
-               "component_code": TermKind.COMPONENT, "section_code": TermKind.SECTION,
-               "kind_code": TermKind.ACTION_KIND}
+# The kind of code each field names, as ``Reference.codes`` keys them (plain text).
+_CODE_KINDS = {"channel_code": TermKind.CHANNEL.value, "type_code": TermKind.INPUT_TYPE.value,
+               "component_code": TermKind.COMPONENT.value, "section_code": TermKind.SECTION.value,
+               "kind_code": TermKind.ACTION_KIND.value}
+_THEME = TermKind.THEME.value
 _PLACE = {"locality_id": "locality"}
+_NONE: frozenset[int] = frozenset()
+# Fields of [input] that are not InputCreate's (or that it must not see).
+_NOT_SHAPED = frozenset({"uid", "locality", "respond_by", "acknowledged_at", "recorded_at"})
+_ACTION_SHAPED = ("kind_code", "title", "description", "component_code", "section_code", "status",
+                  "not_possible_reason", "is_public_commitment", "due_date", "outcome")
 
 
 class RowConverter:
@@ -53,9 +60,16 @@ class RowConverter:
         if mapping.source.parent:
             self.parent = ref.find_place(mapping.source.parent)
         self._row: dict[str, str] = {}
-        self._folded = {id(rule): {k.casefold(): v for k, v in rule.map.items()}
-                        for section in mapping.sections.values()
-                        for rule in section.fields.values()}
+        self._load = row_loader(getters, mapping.source.formula_escape)
+        # Each field's reader remembers the cell texts it has converted (see tracker.io.cells).
+        self._readers = {name: section_readers(section, self.zone)
+                         for name, section in mapping.sections.items()}
+        self._required = {
+            name: [(f, self._where(name, f)) for f in section.fields if FIELDS[name][f].required]
+            for name, section in mapping.sections.items()}
+        self._when = {name: frozenset(v.casefold() for v in section.when.values)
+                      for name, section in mapping.sections.items() if section.when}
+        self._uid5 = uuid5_maker(UID_NAMESPACE)
         # The columns whose value makes a section apply (see _applies).
         self._triggers = {
             name: [r.column for f, r in section.fields.items()
@@ -66,98 +80,55 @@ class RowConverter:
         """The row's plan, or its rejection; never raises for anything a cell can hold."""
         if raw.problem:
             return Rejection(raw.line, "", raw.problem, raw.cells)
-        before = set(self.ref.pending)
+        pending = self.ref.pending
+        before = set(pending) if pending else _NONE
         try:
             plan = self._convert(raw)
         except RowError as exc:
-            for key in set(self.ref.pending) - before:
+            for key in set(pending) - before:
                 self.ref.forget_pending(key)
             return Rejection(raw.line, exc.column, exc.reason, raw.cells)
-        plan.new_places = tuple(sorted(set(self.ref.pending) - before, reverse=True))
+        if pending:
+            plan.new_places = tuple(sorted(set(pending) - before, reverse=True))
         return plan
 
     # --- reading cells ---------------------------------------------------------------------
 
-    def _load(self, cells: list[str]) -> None:
-        """Read every column the mapping uses once, as text."""
-        escape = self.mapping.source.formula_escape
-        row = {}
-        for column, get in self.getters.items():
-            text = get(cells)
-            if "\x00" in text:
-                raise RowError(column, "the cell holds a NUL character")
-            row[column] = unescape_formula(text) if escape else text
-        self._row = row
-
-    def _cell(self, column: str, cells: list[str]) -> str:
-        return self._row[column]
-
-    def _applies(self, section: Section, cells: list[str]) -> bool:
+    def _applies(self, section: Section) -> bool:
         """A section applies when its `when` matches and, for all but [input], one of its
         columns has a value: a row with an empty "action taken" has no action (a yes/no
         column does not count: "no" in "public commitment?" is not an action)."""
+        row = self._row
         if section.when:
-            cell = self._cell(section.when.column, cells).strip().casefold()
-            if cell not in {v.casefold() for v in section.when.values}:
+            cell = row[section.when.column].strip().casefold()
+            if cell not in self._when[section.name]:
                 return False
         if section.name == "input":
             return True
-        row = self._row
         return any(row[c].strip() for c in self._triggers[section.name])
 
     def _where(self, section: str, field: str) -> str:
         rule = self.mapping.sections[section].fields.get(field)
         return rule.column if rule and rule.column else f"[{section}] {field}"
 
-    def _read(self, section: Section, cells: list[str]) -> dict[str, Any]:
-        specs = FIELDS[section.name]
-        values = {name: self._field(section.name, name, specs[name].kind, rule, cells)
-                  for name, rule in section.fields.items()}
-        for name, value in values.items():
-            if value is None and specs[name].required:
-                raise RowError(self._where(section.name, name), f"{name}: the cell is empty")
+    def _read(self, section: Section) -> dict[str, Any]:
+        row = self._row
+        values = {name: read(row) for name, read in self._readers[section.name]}
+        for name, where in self._required[section.name]:
+            if values[name] is None:
+                raise RowError(where, f"{name}: the cell is empty")
         return values
 
-    def _field(self, section: str, name: str, kind: str, rule: FieldRule,
-               cells: list[str]) -> Any:
-        where = rule.column or f"[{section}] {name}"
-        if rule.column is None:
-            text = rule.value or ""
-        else:
-            raw = self._cell(rule.column, cells)
-            text = raw.strip()
-            if not text:
-                text = rule.default or ""
-            elif kind == "text" and not (rule.map or rule.other is not None):
-                text = raw  # free text is kept as written, spaces and all
-            elif kind == "codes":
-                items = [self._mapped(rule, item, where) for item in V.split_list(text, rule.split)]
-                text = ";".join(i for i in items if i)
-            elif rule.map or rule.other is not None:
-                text = self._mapped(rule, text, where)
-        if not text.strip():
-            return None
-        try:
-            return V.typed(kind, text, rule.format, self.zone)
-        except V.CellError as exc:
-            raise RowError(where, str(exc)) from None
-
-    def _mapped(self, rule: FieldRule, text: str, where: str) -> str:
-        if text in rule.map:
-            return rule.map[text]
-        folded = self._folded[id(rule)].get(text.casefold())
-        if folded is not None:
-            return folded
-        if rule.other is not None:
-            return rule.other
-        if not rule.map:
-            return text
-        raise RowError(where, f"{text!r} is not in the map (add it, or set `other`)")
+    def _derived_uid(self, key: str, part: str) -> str:
+        """``tracker.io.plans.derived_uid`` (the same text), at a third of its cost."""
+        return self._uid5(f"{self.mapping.source.name}\x1f{key}\x1f{part}")
 
     def _shape(self, shape: type, data: dict[str, Any], section: str,
-               aliases: dict[str, str] | None = None) -> Any:
+               aliases: dict[str, str] | None = None) -> dict[str, Any]:
+        """The shape's fields as validated (what ``model_dump()`` gives), or the RowError
+        naming the column of the first field pydantic refuses."""
         try:
-            return parse(shape, data)
+            return validated(shape, data)
         except ValidationError as exc:
             field = exc.field or ""
             field = (aliases or {}).get(field, field)
@@ -169,43 +140,49 @@ class RowConverter:
         if value is not None and value > self.latest:
             raise RowError(self._where(section, field), f"{field}: this date is in the future")
 
-    def _code(self, value: str | None, field: str, section: str) -> None:
-        kind = _CODE_KINDS.get(field)
-        if value is not None and kind is not None and not self.ref.has_code(kind, value):
-            raise RowError(self._where(section, field),
-                           f"unknown {kind.replace('_', ' ')} {value!r}")
+    def _codes(self, shape: dict[str, Any], section: str, fields: tuple[str, ...]) -> None:
+        """Each of ``fields`` that has a value names an active code of its kind."""
+        codes = self.ref.codes
+        for field in fields:
+            value = shape[field]
+            if value is not None:
+                kind = _CODE_KINDS[field]
+                if value not in codes.get(kind, ()):
+                    raise RowError(self._where(section, field),
+                                   f"unknown {kind.replace('_', ' ')} {value!r}")
 
-    def _key(self, cells: list[str], with_input: bool) -> str:
+    def _key(self, with_input: bool) -> str:
+        row = self._row
         column = self.mapping.source.id_column
         if column and with_input:
-            key = self._cell(column, cells).strip()
+            key = row[column].strip()
             if not key:
                 raise RowError(column, "the id column is empty")
             if len(key) > 200:
                 key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
             return key
-        parts = "\x1f".join(f"{c}\x1e{self._cell(c, cells).strip()}" for c in self.hashed)
+        parts = "\x1f".join(f"{c}\x1e{row[c].strip()}" for c in self.hashed)
         return "sha256:" + hashlib.sha256(parts.encode("utf-8", "surrogatepass")).hexdigest()
 
     # --- the sections ----------------------------------------------------------------------
 
     def _convert(self, raw: RawRow) -> RowPlan:
         cells = raw.cells
-        self._load(cells)
+        self._row = self._load(cells)
         sections = self.mapping.sections
-        with_input = self._applies(sections["input"], cells)
-        plan = RowPlan(raw.line, cells, self._key(cells, with_input))
-        if "locality" in sections and self._applies(sections["locality"], cells):
-            plan.place = self._locality(self._read(sections["locality"], cells))
+        with_input = self._applies(sections["input"])
+        plan = RowPlan(raw.line, cells, self._key(with_input))
+        if "locality" in sections and self._applies(sections["locality"]):
+            plan.place = self._locality(self._read(sections["locality"]))
         if with_input:
-            plan.input = self._input(self._read(sections["input"], cells), plan.key)
+            plan.input = self._input(self._read(sections["input"]), plan.key)
         if ("report_back" in sections and plan.input is None
-                and self._applies(sections["report_back"], cells)):
+                and self._applies(sections["report_back"])):
             raise RowError("", "a report-back needs an input in the same row")
-        if "action" in sections and self._applies(sections["action"], cells):
-            plan.action = self._action(self._read(sections["action"], cells), plan)
-        if "report_back" in sections and self._applies(sections["report_back"], cells):
-            plan.report_back = self._report_back(self._read(sections["report_back"], cells), plan)
+        if "action" in sections and self._applies(sections["action"]):
+            plan.action = self._action(self._read(sections["action"]), plan)
+        if "report_back" in sections and self._applies(sections["report_back"]):
+            plan.report_back = self._report_back(self._read(sections["report_back"]), plan)
         if plan.input is None and plan.action is None and plan.place is None:
             raise RowError("", "the row holds nothing to import (no section applies)")
         return plan
@@ -227,27 +204,28 @@ class RowConverter:
                 "setting": v.get("setting"), "place_type": v.get("place_type"),
                 "latitude": v.get("latitude"), "longitude": v.get("longitude")}
         shape = self._shape(LocalityCreate, data, "locality", {"name": "path"})
+        level = shape["level"]
         if not self.ref.is_admin:
             raise RowError(where, f"unknown place {' > '.join(path)!r}: only an admin may add places")
-        if parent == 0 and shape.level != LocalityLevel.MISSION:
+        if parent == 0 and level != LocalityLevel.MISSION:
             raise RowError(where, "only a mission has no parent")
-        if parent and not self.ref.can_hold(parent, shape.level):
-            raise RowError(where, f"a {shape.level} cannot sit under a {self.ref.levels[parent]}")
-        return self.ref.plan_place(path, shape.level, parent, setting=shape.setting,
-                                   place_type=shape.place_type, latitude=shape.latitude,
-                                   longitude=shape.longitude)
+        if parent and not self.ref.can_hold(parent, level):
+            raise RowError(where, f"a {level} cannot sit under a {self.ref.levels[parent]}")
+        return self.ref.plan_place(path, level, parent, setting=shape["setting"],
+                                   place_type=shape["place_type"], latitude=shape["latitude"],
+                                   longitude=shape["longitude"])
 
     def _place(self, text: str | None, section: str) -> int | None:
         """The place a cell names; an unknown name is created under [source] parent."""
         if not text:
             return None
-        where = self._where(section, "locality")
         try:
             found = self.ref.find_place(text)
         except PlaceError as exc:
-            raise RowError(where, str(exc)) from None
+            raise RowError(self._where(section, "locality"), str(exc)) from None
         if found is not None:
             return found
+        where = self._where(section, "locality")
         path = split_path(text)
         if self.strict:
             raise RowError(where, f"unknown place {text!r} (--strict: places are not created)")
@@ -265,22 +243,22 @@ class RowConverter:
 
     def _input(self, v: dict[str, Any], key: str) -> InputPlan:
         place = self._place(v.get("locality"), "input")
-        data = {k: v[k] for k in v if k not in ("uid", "locality", "respond_by",
-                                                "acknowledged_at", "recorded_at")
-                and v[k] is not None}
+        data = {k: x for k, x in v.items() if k not in _NOT_SHAPED and x is not None}
         data["locality_id"] = place
         data.setdefault("theme_codes", [])
-        shape: InputCreate = self._shape(InputCreate, data, "input", _PLACE)
-        for field in ("channel_code", "type_code", "component_code", "section_code"):
-            self._code(getattr(shape, field), field, "input")
-        for code in shape.theme_codes:
-            if not self.ref.has_code(TermKind.THEME, code):
+        shape = self._shape(InputCreate, data, "input", _PLACE)
+        self._codes(shape, "input", ("channel_code", "type_code", "component_code",
+                                     "section_code"))
+        themes: list[str] = shape["theme_codes"]
+        known = self.ref.codes.get(_THEME, ())
+        for code in themes:
+            if code not in known:
                 raise RowError(self._where("input", "theme_codes"), f"unknown theme {code!r}")
-        received = shape.received_at
+        received = shape["received_at"]
         self._not_future(received, "input", "received_at")
-        restricted = any(c in self.ref.restricted_themes for c in shape.theme_codes)
-        sensitivity = shape.sensitivity or (Sensitivity.RESTRICTED if restricted
-                                            else Sensitivity.INTERNAL)
+        restricted = any(c in self.ref.restricted_themes for c in themes)
+        sensitivity = shape["sensitivity"] or (Sensitivity.RESTRICTED if restricted
+                                               else Sensitivity.INTERNAL)
         if restricted and sensitivity != Sensitivity.RESTRICTED and not self.ref.is_admin:
             raise RowError(self._where("input", "sensitivity"),
                            "inputs on this theme stay restricted; ask an admin to change it")
@@ -290,35 +268,34 @@ class RowConverter:
             raise RowError(self._where("input", "acknowledged_at"),
                            "acknowledged before the input was received")
         actor = self.ref.actor
-        values = shape.model_dump(exclude={"theme_codes", "sensitivity"})
+        # The shape's own fresh dict becomes the row's values: what model_dump(exclude=...)
+        # gave, keys in the same order (update() appends sensitivity again, last but four).
+        values = shape
+        del values["theme_codes"], values["sensitivity"]
         values.update(
-            uid=v.get("uid") or derived_uid(self.mapping.source.name, key, "input"),
+            uid=v.get("uid") or self._derived_uid(key, "input"),
             sensitivity=Sensitivity(sensitivity).value,
-            component_code=shape.component_code or actor.component_code,
-            section_code=shape.section_code or actor.section_code,
+            component_code=shape["component_code"] or actor.component_code,
+            section_code=shape["section_code"] or actor.section_code,
             respond_by=v.get("respond_by") or self.ref.respond_by(
-                shape.type_code, shape.urgency, received),
+                shape["type_code"], shape["urgency"], received),
             acknowledged_at=ack, recorded_at=v.get("recorded_at"),
-            urgency=shape.urgency.value, consent_public=shape.consent_public.value,
+            urgency=shape["urgency"].value, consent_public=shape["consent_public"].value,
         )
-        return InputPlan(values["uid"], key, values, list(shape.theme_codes))
+        return InputPlan(values["uid"], key, values, list(themes))
 
     def _action(self, v: dict[str, Any], plan: RowPlan) -> ActionPlan:
         received = plan.input.values["received_at"] if plan.input else None
         created = (v.get("created_at") or received or v.get("started_at") or v.get("closed_at")
                    or self.latest - CLOCK_SKEW)
-        data = {k: v[k] for k in ("kind_code", "title", "description", "component_code",
-                                  "section_code", "status", "not_possible_reason",
-                                  "is_public_commitment", "due_date", "outcome")
-                if v.get(k) is not None}
+        data = {k: v[k] for k in _ACTION_SHAPED if v.get(k) is not None}
         data.update(created_at=created, locality_id=self._place(v.get("locality"), "action"))
-        shape: ActionCreate = self._shape(ActionCreate, data, "action", _PLACE)
-        for field in ("kind_code", "component_code", "section_code"):
-            self._code(getattr(shape, field), field, "action")
-        status = ActionStatus(shape.status)
+        shape = self._shape(ActionCreate, data, "action", _PLACE)
+        self._codes(shape, "action", ("kind_code", "component_code", "section_code"))
+        status = ActionStatus(shape["status"])
+        reason = shape["not_possible_reason"]
         try:
-            _check_rules(status, shape.not_possible_reason, shape.is_public_commitment,
-                         shape.due_date)
+            _check_rules(status, reason, shape["is_public_commitment"], shape["due_date"])
         except ValidationError as exc:
             raise RowError(self._where("action", exc.field or "status"), str(exc)) from None
         closed, started = v.get("closed_at"), v.get("started_at")
@@ -329,9 +306,9 @@ class RowConverter:
             closed = created
         if started is None and status in (ActionStatus.IN_PROGRESS, ActionStatus.DONE):
             started = created
-        for name, value in (("created_at", created), ("started_at", started),
-                            ("closed_at", closed)):
-            self._not_future(value, "action", name)
+        self._not_future(created, "action", "created_at")
+        self._not_future(started, "action", "started_at")
+        self._not_future(closed, "action", "closed_at")
         if closed is not None and closed < created:
             raise RowError(self._where("action", "closed_at"),
                            f"the action is closed ({closed:%Y-%m-%d %H:%M}) before it was "
@@ -348,15 +325,15 @@ class RowConverter:
         except ValueError:
             raise RowError(self._where("action", "link_kind"),
                            f"unknown link kind {v.get('link_kind')!r}") from None
-        values = shape.model_dump(exclude={"created_at"})
+        values = shape  # its own fresh dict; update() appends created_at after uid, as before
+        del values["created_at"]
         values.update(
-            uid=v.get("uid") or derived_uid(self.mapping.source.name, plan.key, "action"),
+            uid=v.get("uid") or self._derived_uid(plan.key, "action"),
             status=status.value, created_at=created, started_at=started, closed_at=closed,
-            not_possible_reason=(shape.not_possible_reason.value
-                                 if status == ActionStatus.NOT_POSSIBLE
-                                 and shape.not_possible_reason else None),
-            component_code=shape.component_code or self.ref.actor.component_code,
-            section_code=shape.section_code or self.ref.actor.section_code,
+            not_possible_reason=(reason.value
+                                 if status == ActionStatus.NOT_POSSIBLE and reason else None),
+            component_code=shape["component_code"] or self.ref.actor.component_code,
+            section_code=shape["section_code"] or self.ref.actor.section_code,
         )
         return ActionPlan(values["uid"], values, kind, linked)
 
@@ -378,17 +355,18 @@ class RowConverter:
                 "reported_at": v.get("reported_at"), "messages": messages,
                 "locality_id": self._place(v.get("locality"), "report_back"),
                 "approved_public": bool(v.get("approved_public"))}
-        shape: ReportBackCreate = self._shape(ReportBackCreate, data, "report_back",
-                                              {"messages": "message", **_PLACE})
-        self._not_future(shape.reported_at, "report_back", "reported_at")
-        if shape.reported_at < received:
+        shape = self._shape(ReportBackCreate, data, "report_back",
+                            {"messages": "message", **_PLACE})
+        reported = shape["reported_at"]
+        self._not_future(reported, "report_back", "reported_at")
+        if reported < received:
             raise RowError(self._where("report_back", "reported_at"),
-                           f"the report-back ({shape.reported_at:%Y-%m-%d %H:%M}) is dated "
+                           f"the report-back ({reported:%Y-%m-%d %H:%M}) is dated "
                            f"before the input was received ({received:%Y-%m-%d %H:%M})")
         created = v.get("created_at")
-        values = {"uid": v.get("uid") or derived_uid(self.mapping.source.name, plan.key, "rb"),
-                  "audience": shape.audience.value, "method": shape.method.value,
-                  "reported_at": shape.reported_at, "locality_id": shape.locality_id,
-                  "approved_public": shape.approved_public, "created_at": created}
-        return ReportBackPlan(values["uid"], values, shape.messages)
+        values = {"uid": v.get("uid") or self._derived_uid(plan.key, "rb"),
+                  "audience": shape["audience"].value, "method": shape["method"].value,
+                  "reported_at": reported, "locality_id": shape["locality_id"],
+                  "approved_public": shape["approved_public"], "created_at": created}
+        return ReportBackPlan(values["uid"], values, shape["messages"])
 

@@ -4,6 +4,7 @@ import json
 import math
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from typing import Any
@@ -120,6 +121,16 @@ def parse_uid(text: str) -> str:
         raise CellError(f"{text.strip()!r} is not a uid") from exc
 
 
+def _codes(text: str) -> list[str]:
+    return split_list(text, ";")
+
+
+# The parser of each kind that is not a date (a dict built once, not on every cell).
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "bool": parse_bool, "int": parse_int, "float": parse_float, "json": parse_messages,
+    "uid": parse_uid, "codes": _codes}
+
+
 def typed(kind: str, text: str, fmt: str | None, zone: tzinfo) -> Any:
     """A non-empty cell as the value a field of ``kind`` (``tracker.io.mapping.FIELDS``)
     holds; free text is kept as written, codes and places lose their outer spaces."""
@@ -127,8 +138,7 @@ def typed(kind: str, text: str, fmt: str | None, zone: tzinfo) -> Any:
         return parse_datetime(text, fmt, zone)
     if kind == "date":
         return parse_date(text, fmt)
-    parse = {"bool": parse_bool, "int": parse_int, "float": parse_float, "json": parse_messages,
-             "uid": parse_uid, "codes": lambda t: split_list(t, ";")}.get(kind)
+    parse = _PARSERS.get(kind)
     if parse is not None:
         return parse(text)
     return text.strip() if kind in ("code", "place") else text
