@@ -19,6 +19,7 @@ closed at that moment.
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import and_, exists, func, literal, or_, select, update
 from sqlalchemy.orm import aliased
@@ -56,8 +57,8 @@ def repeat_expression() -> ColumnElement[bool]:
     )
 
 
-def _repeating_ids(locality_ids: list[int] | None = None,
-                   since: datetime | None = None) -> ColumnElement:
+def _repeating_ids(locality_ids: list[int] | None = None, since: datetime | None = None,
+                   *, from_since: bool = False, added_from: int | None = None) -> ColumnElement:
     """The repeating inputs (of ``locality_ids``) in one window pass over (locality, theme)
     in receipt order — for refreshing many rows, where a per-row EXISTS is slow."""
     never = datetime(9999, 12, 31, tzinfo=UTC)
@@ -68,13 +69,16 @@ def _repeating_ids(locality_ids: list[int] | None = None,
     )
     windowed = (
         select(_th.input_id.label("input_id"), _in.received_at.label("received_at"),
-               open_until.label("open_until"))
+               _in.repeats_open_ask.label("flag"), open_until.label("open_until"))
         .select_from(InputTheme.__table__.join(Input.__table__, _th.input_id == _in.id))
         .where(*([_in.locality_id.in_(locality_ids)] if locality_ids is not None else []),
                *([_could_matter_since(since)] if since is not None else []))
         .subquery()
     )
-    return select(windowed.c.input_id).where(windowed.c.open_until > windowed.c.received_at)
+    later = [windowed.c.received_at >= since] if from_since and since is not None else []
+    if added_from is not None:  # see update_repeat_flags
+        later.append(or_(windowed.c.flag.is_not(True), windowed.c.input_id >= added_from))
+    return select(windowed.c.input_id).where(windowed.c.open_until > windowed.c.received_at, *later)
 
 
 def _could_matter_since(since: datetime) -> ColumnElement[bool]:
@@ -99,25 +103,34 @@ def refresh_repeat_flags(
 
 
 def _refresh_every_flag(session: Session) -> None:
-    """Every flag: cleared, then set by joining the window pass's result.
+    """Every flag from one window pass (migration, demo); on PostgreSQL cleared, then set
+    by joining the pass's result.
 
-    As ``SET flag = id IN (subquery)`` PostgreSQL needs the whole result in memory
+    On PostgreSQL, as ``SET flag = id IN (subquery)`` it needs the whole result in memory
     (``work_mem``) to hash it, or it rescans the result for every row, which at a million
     inputs does not finish; a join can spill to disk instead."""
-    repeating = _repeating_ids().subquery()
     table = Input.__table__
+    dialect = getattr(session, "dialect", None) or session.get_bind().dialect
+    if dialect.name != "postgresql":  # SQLite materialises the list once
+        session.execute(update(table).values(repeats_open_ask=_in.id.in_(_repeating_ids())))
+        return
+    repeating = _repeating_ids().subquery()
     session.execute(update(table).where(_in.repeats_open_ask.is_(True)).values(repeats_open_ask=False))
     session.execute(update(table).where(_in.id == repeating.c.input_id).values(repeats_open_ask=True))
 
 
 def update_repeat_flags(
     session: Session, *, locality_ids: Iterable[int] | None, since: datetime | None,
+    added_from: int | None = None,
 ) -> list[tuple[int, tuple[int, date]]]:
     """Rewrite the flags of inputs of ``locality_ids`` received at or after ``since``
     that changed; return each such input's id and rollup cell, for the caller to recount.
 
     Only the rows whose flag changes are written, and only their cells recounted: a
-    back-dated input in a busy place changes few flags among many later inputs."""
+    back-dated input in a busy place changes few flags among many later inputs.
+    ``added_from``: the only change was adding the inputs from this id on. A new input
+    can make others repeats but never stop one being a repeat, so flags already set
+    are left unread (in a busy place, nearly all of them)."""
     where = []
     ids = None
     if locality_ids is not None:
@@ -127,15 +140,35 @@ def update_repeat_flags(
         where.append(_in.locality_id.in_(ids))
     if since is not None:
         where.append(_in.received_at >= since)
+    if added_from is not None:
+        where.append(or_(_in.repeats_open_ask.is_not(True), _in.id >= added_from))
     affected = session.execute(select(func.count()).where(*where)).scalar_one()
-    # A few recent rows: look each one up; many rows: one window pass.
-    value = (func.coalesce(repeat_expression(), False) if affected <= ROW_BY_ROW_LIMIT
-             else _in.id.in_(_repeating_ids(ids, since)))
-    changed = session.execute(
-        update(Input.__table__).values(repeats_open_ask=value)
-        .where(*where, _in.repeats_open_ask.is_distinct_from(value))
-        .returning(_in.id, _in.locality_id, _in.received_at)).all()
-    return [(i, (loc, at.astimezone(UTC).date())) for i, loc, at in changed]
+    if affected > ROW_BY_ROW_LIMIT:  # many rows: one window pass
+        repeating = set(session.execute(
+            _repeating_ids(ids, since, from_since=True, added_from=added_from)).scalars())
+        stored = session.execute(select(_in.id, _in.repeats_open_ask, _in.locality_id,
+                                        _in.received_at).where(*where)).all()
+        fresh = [(i, flag, i in repeating, loc, at) for i, flag, loc, at in stored]
+    else:  # a few recent rows: look each one up
+        fresh = list(session.execute(select(
+            _in.id, _in.repeats_open_ask, func.coalesce(repeat_expression(), False),
+            _in.locality_id, _in.received_at).where(*where)).tuples())
+    return _write_flips(session, fresh)
+
+
+def _write_flips(session: Session, rows: list[tuple[int, Any, Any, int, datetime]]
+                 ) -> list[tuple[int, tuple[int, date]]]:
+    """Write the flags that differ from the stored ones; each such input, with its cell.
+
+    Read, compared here, then written by id: in one UPDATE the window pass would run
+    once per mention, and ``UPDATE ... RETURNING`` needs a newer SQLite than we ask for."""
+    flips = [(i, bool(new), loc, at) for i, old, new, loc, at in rows if bool(old) != bool(new)]
+    for value in (True, False):
+        chosen = [i for i, v, _, _ in flips if v is value]
+        for start in range(0, len(chosen), 500):
+            session.execute(update(Input.__table__).where(_in.id.in_(chosen[start:start + 500]))
+                            .values(repeats_open_ask=value))
+    return [(i, (loc, at.astimezone(UTC).date())) for i, _, loc, at in flips]
 
 
 def repeat_drift(session: Session) -> list[int]:

@@ -21,13 +21,21 @@ from tracker.sqltypes import UTCDateTime
 Binder = Callable[[Any], Any]
 
 
-@lru_cache(maxsize=65536)
 def _sqlite_time(value: datetime | None) -> str | None:
-    """SQLAlchemy's text for a DateTime on SQLite: always with microseconds. Cached: a
-    batch repeats its clock time in every row and a log's dates in many."""
+    """SQLAlchemy's text for a DateTime on SQLite: always with microseconds."""
     if value is None:
         return None
+    if value.tzinfo is UTC:  # what the importer gives: cached
+        return _utc_text(value)
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+@lru_cache(maxsize=65536)
+def _utc_text(value: datetime) -> str:
+    """Cached, as a batch repeats its clock time in every row and a log's dates in many;
+    for UTC times only, since two local times an hour apart (a clock set back) compare
+    equal and would share an entry."""
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def binder(column: Any, pg: bool) -> Binder | None:

@@ -121,6 +121,7 @@ class BatchWriter:
             rejected=c.rejected + sum(o.status == REJECTED for o in outcomes) + rejected_before))
 
     def _write(self, plans: list[RowPlan]) -> list[Outcome]:
+        self._new_rows = []  # none left from a batch that failed
         if not self.dry_run:  # a row is not new for needing a place that exists by now
             for key in sorted(self.ref.pending, reverse=True):  # parents first
                 self._adopt(key)
@@ -160,7 +161,8 @@ class BatchWriter:
         if not rows:
             return []
         return update_repeat_flags(self.session, locality_ids={r["locality_id"] for r in rows},
-                                   since=min(r["received_at"] for r in rows))
+                                   since=min(r["received_at"] for r in rows),
+                                   added_from=min(r["id"] for r in rows))
 
     def _create_places(self, plans: list[RowPlan]) -> None:
         needed = sorted({k for p in plans for k in p.new_places if k in self.ref.pending},
