@@ -26,6 +26,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
+from tracker.db import is_sqlite
 from tracker.models import Input, InputTheme
 from tracker.rollups import build as rollups
 from tracker.sqltypes import UTCDateTime
@@ -110,8 +111,7 @@ def _refresh_every_flag(session: Session) -> None:
     (``work_mem``) to hash it, or it rescans the result for every row, which at a million
     inputs does not finish; a join can spill to disk instead."""
     table = Input.__table__
-    dialect = getattr(session, "dialect", None) or session.get_bind().dialect
-    if dialect.name != "postgresql":  # SQLite materialises the list once
+    if is_sqlite(session):  # SQLite materialises the list once
         session.execute(update(table).values(repeats_open_ask=_in.id.in_(_repeating_ids())))
         return
     repeating = _repeating_ids().subquery()

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 
+from tracker.db import is_sqlite
 from tracker.models import Input, InputTheme
 from tracker.rollups import hist
 from tracker.rollups.build import (
@@ -40,11 +41,6 @@ _th = InputTheme.__table__.c
 _KEY = ["grain", "dim", "day", "locality_id", "code"]
 HistKey = tuple[str, str, date, int]  # grain, dim, day, locality
 _ZEROS = dict.fromkeys(MEASURES, 0)
-
-
-def _dialect(session: Any) -> str:
-    bind = getattr(session, "dialect", None) or session.get_bind().dialect
-    return bind.name
 
 
 def _id_scopes(ids: list[int]) -> Iterator[tuple[bool, dict[str, Any]]]:
@@ -70,7 +66,7 @@ def add_inputs(session: Any, input_ids: list[int]) -> None:
     if not input_ids:
         return
     _lock(session)
-    pg = _dialect(session) == "postgresql"
+    pg = not is_sqlite(session)
     for ranged, params in _id_scopes(input_ids):
         for dim in dimensions():
             for grain in ("d", "m"):
@@ -153,7 +149,7 @@ def _merge_into_cells(session: Any, new: dict[HistKey, Counter[int]]) -> None:
             rows.append({"grain": grain, "dim": dim, "day": key[2], "locality_id": key[3],
                          "code": "", **_ZEROS, "inputs": total, "oldest_open": None,
                          "counts": blob})
-    pg = _dialect(session) == "postgresql"
+    pg = not is_sqlite(session)
     stmt = (pg_insert if pg else sqlite_insert)(_rc)
     stmt = stmt.on_conflict_do_update(index_elements=_KEY, set_={
         "inputs": stmt.excluded.inputs, "counts": stmt.excluded.counts})

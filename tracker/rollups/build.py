@@ -26,7 +26,7 @@ from sqlalchemy import and_, case, delete, func, insert, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.codes import ConsentPublic
-from tracker.db import WRITE_LOCK
+from tracker.db import WRITE_LOCK, is_sqlite
 from tracker.metrics import _FEMALE, _MALE, _YOUTH
 from tracker.models import ActionInput, Input, InputTheme, Locality, RollupActionPlace, RollupCell
 from tracker.rollups import hist
@@ -266,8 +266,7 @@ def _lock(session: Any) -> None:
     """PostgreSQL: hold the writers' lock (``tracker.db.WRITE_LOCK``, re-entrant: engines from
     ``make_engine`` took it when the transaction began) so two refreshes never interleave;
     one lock for every writer, taken in the same order, cannot deadlock with another."""
-    bind = getattr(session, "dialect", None) or session.get_bind().dialect
-    if bind.name == "postgresql":
+    if not is_sqlite(session):
         session.execute(select(func.pg_advisory_xact_lock(WRITE_LOCK)))
 
 
