@@ -59,9 +59,10 @@ def repeat_expression() -> ColumnElement[bool]:
 
 
 def _repeating_ids(locality_ids: list[int] | None = None, since: datetime | None = None,
-                   *, from_since: bool = False, added_from: int | None = None) -> ColumnElement:
-    """The repeating inputs (of ``locality_ids``) in one window pass over (locality, theme)
-    in receipt order — for refreshing many rows, where a per-row EXISTS is slow."""
+                   *, added_from: int | None = None) -> ColumnElement:
+    """The repeating inputs (of ``locality_ids``, received from ``since`` on) in one window
+    pass over (locality, theme) in receipt order — for refreshing many rows, where a
+    per-row EXISTS is slow."""
     never = datetime(9999, 12, 31, tzinfo=UTC)
     open_until = func.max(func.coalesce(_in.closed_at, literal(never, UTCDateTime))).over(
         partition_by=(_in.locality_id, _th.theme_code),
@@ -76,7 +77,7 @@ def _repeating_ids(locality_ids: list[int] | None = None, since: datetime | None
                *([_could_matter_since(since)] if since is not None else []))
         .subquery()
     )
-    later = [windowed.c.received_at >= since] if from_since and since is not None else []
+    later = [windowed.c.received_at >= since] if since is not None else []
     if added_from is not None:  # see update_repeat_flags
         later.append(or_(windowed.c.flag.is_not(True), windowed.c.input_id >= added_from))
     return select(windowed.c.input_id).where(windowed.c.open_until > windowed.c.received_at, *later)
@@ -145,7 +146,7 @@ def update_repeat_flags(
     affected = session.execute(select(func.count()).where(*where)).scalar_one()
     if affected > ROW_BY_ROW_LIMIT:  # many rows: one window pass
         repeating = set(session.execute(
-            _repeating_ids(ids, since, from_since=True, added_from=added_from)).scalars())
+            _repeating_ids(ids, since, added_from=added_from)).scalars())
         stored = session.execute(select(_in.id, _in.repeats_open_ask, _in.locality_id,
                                         _in.received_at).where(*where)).all()
         fresh = [(i, flag, i in repeating, loc, at) for i, flag, loc, at in stored]

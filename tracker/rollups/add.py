@@ -32,6 +32,7 @@ from tracker.rollups.build import (
     _rc,
     _row_values,
     dimensions,
+    hist_cell,
 )
 from tracker.rollups.sqlfn import day_of, month_of
 from tracker.sqltypes import hours_between
@@ -40,7 +41,6 @@ _in = Input.__table__.c
 _th = InputTheme.__table__.c
 _KEY = ["grain", "dim", "day", "locality_id", "code"]
 HistKey = tuple[str, str, date, int]  # grain, dim, day, locality
-_ZEROS = dict.fromkeys(MEASURES, 0)
 
 
 def _id_scopes(ids: list[int]) -> Iterator[tuple[bool, dict[str, Any]]]:
@@ -146,9 +146,7 @@ def _merge_into_cells(session: Any, new: dict[HistKey, Counter[int]]) -> None:
                 stored[(grain, dim, _as_date(day), loc)] = blob
         for key in keys:
             blob, total = hist.add_counts(stored.get(key), new[key])
-            rows.append({"grain": grain, "dim": dim, "day": key[2], "locality_id": key[3],
-                         "code": "", **_ZEROS, "inputs": total, "oldest_open": None,
-                         "counts": blob})
+            rows.append(hist_cell(grain, dim, key[2], key[3], blob, total))
     pg = not is_sqlite(session)
     stmt = (pg_insert if pg else sqlite_insert)(_rc)
     stmt = stmt.on_conflict_do_update(index_elements=_KEY, set_={

@@ -28,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from tracker.codes import ConsentPublic
 from tracker.db import WRITE_LOCK, is_sqlite
 from tracker.metrics import _FEMALE, _MALE, _YOUTH
-from tracker.models import ActionInput, Input, InputTheme, Locality, RollupActionPlace, RollupCell
+from tracker.models import ActionInput, Input, InputTheme, RollupActionPlace, RollupCell
 from tracker.rollups import hist
 from tracker.rollups.sqlfn import day_of, day_text, month_of, theme_set
 from tracker.sqltypes import hours_between
@@ -199,9 +199,14 @@ def _histograms(session: Any, ranges: list[Range] | None, measures: tuple[str, .
 
 def _hist_row(grain: str, dim: str, day: date, loc: int, index: np.ndarray,
               counts: np.ndarray) -> dict[str, Any]:
+    return hist_cell(grain, dim, day, loc, hist.encode(index, counts), int(counts.sum()))
+
+
+def hist_cell(grain: str, dim: str, day: date, loc: int, blob: bytes, total: int
+              ) -> dict[str, Any]:
+    """A histogram's ``rollup_cell`` row: its counts in ``counts``, their sum in ``inputs``."""
     return {"grain": grain, "dim": dim, "day": day, "locality_id": loc, "code": "",
-            **dict.fromkeys(MEASURES, 0), "inputs": int(counts.sum()), "oldest_open": None,
-            "counts": hist.encode(index, counts)}
+            **dict.fromkeys(MEASURES, 0), "inputs": total, "oldest_open": None, "counts": blob}
 
 
 def _as_date(value: Any) -> date:
@@ -302,15 +307,6 @@ def refresh_public(session: Any) -> None:
 def rebuild(session: Any) -> None:
     """Recompute every rollup from the inputs (migration, demo, a whole-table refresh)."""
     refresh_ranges(session, None)
-
-
-def refresh_since(session: Any, locality_ids: Iterable[int] | None, since: datetime | None) -> None:
-    """The cells of ``locality_ids`` (every place when None) from the day of ``since`` on
-    (from the first when None): what a repeat-flag refresh may have changed."""
-    day = since.astimezone(UTC).date() if since else date.min
-    if locality_ids is None:
-        locality_ids = session.execute(select(Locality.__table__.c.id)).scalars()
-    refresh_ranges(session, [(loc, day, None) for loc in sorted(set(locality_ids))])
 
 
 def cells_at(locality_id: int, received_at: datetime) -> set[tuple[int, date]]:
