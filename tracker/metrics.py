@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Integer, Select, and_, case, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -112,9 +112,10 @@ def scope(session: Session, filters: Filters, *, period: bool = True) -> list[Co
         if clause is not None:
             clauses.append(clause)
     if filters.theme_code:
-        clauses.append(
-            exists().where(_th.input_id == _in.id, _th.theme_code == filters.theme_code)
-        )
+        # The theme's inputs from its index, looked up by id: a correlated EXISTS would
+        # probe the theme table once for every input of the period instead.
+        themed = select(_th.input_id).where(_th.theme_code == filters.theme_code)
+        clauses.append(_in.id.in_(themed.correlate(None)))
     if filters.channel_code:
         clauses.append(_in.channel_code == filters.channel_code)
     if filters.component_code:
