@@ -1,6 +1,9 @@
 """The audit trail: hash-chained, append-only in the database, checked by ``hearback audit verify``."""
 
+import hashlib
+import json
 import threading
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from tests.utils.factories import World, build_world, make_input
-from tracker.audit import digest, events_in_order, verify_chain
+from tracker.audit import (
+    _CANONICAL,
+    HASHED,
+    _jsonable,
+    canonical,
+    digest,
+    events_in_order,
+    verify_chain,
+)
 from tracker.cli import cli
 from tracker.db import make_engine, read_session
 from tracker.migrate import upgrade
@@ -127,3 +138,31 @@ def test_the_migration_chains_events_written_before_it(tmp_path: Path) -> None:
     assert report.ok and report.checked == 3
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_event"))
+
+
+SNAPSHOTS = [
+    {},
+    {"id": 7, "uid": "0f3c", "received_at": datetime(2026, 3, 1, 9, 5, 7, 120, tzinfo=UTC),
+     "due": date(2026, 4, 1), "text": "Le forage est en panne", "summary": None},
+    {"original_text": "المياه مقطوعة منذ أسبوع", "score": 0.1 + 0.2, "flag": True,
+     "theme_codes": ["water", "health"], "messages": {"fr": "Réparé", "ar": "تم الإصلاح"}},
+    {"quote": 'a "quoted" line\nand a tab\t', "zero": 0, "negative": -3, "big": 2**40},
+]
+
+
+@pytest.mark.parametrize("snapshot", SNAPSHOTS)
+def test_a_snapshot_encoded_once_hashes_and_reads_back_as_before(snapshot: dict) -> None:
+    """The importer stores each snapshot's canonical text and splices it into the hash;
+    the chain must verify from the stored row as from the dict the services hash."""
+    text = canonical(snapshot)
+    assert text == _CANONICAL.encode(_jsonable(snapshot))
+    assert json.loads(text) == _jsonable(snapshot)
+    event = {"uid": "e1", "at": datetime(2026, 3, 1, 10, tzinfo=UTC), "user_id": 1,
+             "verb": "record", "entity": "input", "entity_id": 7, "entity_uid": "0f3c",
+             "before": {"acknowledged_at": None}, "after": text, "reason": "import x line 2",
+             "prev_hash": "ab" * 32}
+    as_stored = {**event, "after": json.loads(text)}  # what verify_chain reads back
+    assert digest(event) == digest(as_stored)
+    whole = {k: as_stored.get(k) for k in HASHED} | {"at": "2026-03-01T10:00:00.000000+00:00"}
+    assert digest(event) == hashlib.sha256(_CANONICAL.encode(whole).encode()).hexdigest()
+    assert digest(event) != digest({**as_stored, "after": {**as_stored["after"], "x": 1}})

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import ARRAY, JSON, Connection, Date, Table, any_, literal
 
+from tracker.audit import CanonicalJSON
 from tracker.sqltypes import UTCDateTime
 
 Binder = Callable[[Any], Any]
@@ -38,6 +39,11 @@ def _utc_text(value: datetime) -> str:
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+def _json_text(value: Any) -> str:
+    """JSON text for the driver; an audit snapshot already encoded goes as it is."""
+    return value if isinstance(value, CanonicalJSON) else json.dumps(value)
+
+
 def binder(column: Any, pg: bool) -> Binder | None:
     """How a value of ``column`` goes to the driver; None when it goes as it is."""
     kind = column.type
@@ -46,7 +52,7 @@ def binder(column: Any, pg: bool) -> Binder | None:
             return lambda v: None if v is None else v.astimezone(UTC)
         return _sqlite_time
     if isinstance(kind, JSON):
-        return json.dumps
+        return _json_text
     if isinstance(kind, Date) and not pg:
         return lambda v: None if v is None else v.isoformat()
     if column.default is not None and column.default.is_scalar:

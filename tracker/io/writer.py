@@ -22,7 +22,7 @@ from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from tracker.audit import seal
+from tracker.audit import canonical, seal
 from tracker.db import storage_error
 from tracker.errors import (
     DatabaseBusy,
@@ -63,11 +63,6 @@ from tracker.sqltypes import utcnow
 STOPS_THE_RUN = (DatabaseBusy, DiskFull, ReadOnlyDatabase, DatabaseUnreachable)
 _in, _ac, _rb = Input.__table__, Action.__table__, ReportBack.__table__
 _ai, _rbi = ActionInput.__table__, ReportBackInput.__table__
-
-
-def _json(values: dict[str, Any]) -> dict[str, Any]:
-    """A snapshot for an audit event: flat values, times as ISO text (as ``snapshot``)."""
-    return {k: v.isoformat() if isinstance(v, datetime | date) else v for k, v in values.items()}
 
 
 class BatchWriter:
@@ -208,7 +203,7 @@ class BatchWriter:
                before: dict[str, Any] | None = None) -> dict[str, Any]:
         return {"uid": new_uid(), "at": now, "user_id": self.actor.id, "verb": verb,
                 "entity": entity, "entity_id": entity_id, "entity_uid": entity_uid,
-                "before": before, "after": _json(after),
+                "before": before, "after": canonical(after),
                 "reason": f"import {self.label} line {plan.line}"}
 
     def _insert(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
