@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from tracker.codes import ActionStatus, LocalityLevel, Setting
+from tracker.db import is_sqlite
 from tracker.models import Action, ActionInput, Input, InputTheme, Locality
 from tracker.sqltypes import hours_between, utcnow
 
@@ -173,22 +174,11 @@ def percentiles(
     qs: tuple[float, ...] = (0.5, 0.9),
 ) -> list[float | None]:
     """Continuous percentiles (linear interpolation, as ``percentile_cont``) in the database."""
-    return percentiles_of(session, [value], where, qs)[0]
-
-
-def percentiles_of(
-    session: Session, values: list[ColumnElement[float]], where: list[ColumnElement[bool]],
-    qs: tuple[float, ...] = (0.5, 0.9),
-) -> list[list[float | None]]:
-    """``percentiles`` of several values over the same inputs; on PostgreSQL from one
-    scan (``percentile_cont`` skips NULLs), as a filtered scan of a million inputs costs
-    more than the sorts."""
-    if session.get_bind().dialect.name == "postgresql":
-        cols = [func.percentile_cont(q).within_group(v) for v in values for q in qs]
-        row = list(session.execute(_inputs(*cols).where(*where)).one())
-        return [[_float(x) for x in row[i * len(qs):(i + 1) * len(qs)]]
-                for i in range(len(values))]
-    return [_percentiles_by_histogram(session, v, [*where, v.is_not(None)], qs) for v in values]
+    where = [*where, value.is_not(None)]
+    if not is_sqlite(session):
+        cols = [func.percentile_cont(q).within_group(value) for q in qs]
+        return [_float(v) for v in session.execute(_inputs(*cols).where(*where)).one()]
+    return _percentiles_by_histogram(session, value, where, qs)
 
 
 def _percentiles_by_histogram(
@@ -264,7 +254,7 @@ def commitments(session: Session, filters: Filters, today: date) -> tuple[int, i
         )
         where.append(_ac.id.in_(linked))
     kept = and_(_ac.status == ActionStatus.DONE.value, func.date(_ac.closed_at) <= _ac.due_date)
-    if session.get_bind().dialect.name == "postgresql":
+    if not is_sqlite(session):
         kept = and_(_ac.status == ActionStatus.DONE.value,
                     func.date(func.timezone("UTC", _ac.closed_at)) <= _ac.due_date)
     stmt = select(func.count(), func.sum(case((kept, 1), else_=0))).where(*where)
@@ -315,12 +305,13 @@ def figures(
     now = now or utcnow()
     durations = [hours_between(later, _in.received_at)
                  for later in (_in.acknowledged_at, _in.first_action_at, _in.first_report_back_at)]
-    if session.get_bind().dialect.name == "postgresql":  # one scan for counts and percentiles
+    if is_sqlite(session):
+        c = counts(session, filters, now)
+        where = scope(session, filters)
+        ack, act, rb = (percentiles(session, d, where) for d in durations)
+    else:  # one scan for the counts and the percentiles
         c = counts(session, filters, now, durations=durations)
         ack, act, rb = c.pop("percentiles")
-    else:
-        c = counts(session, filters, now)
-        ack, act, rb = percentiles_of(session, durations, scope(session, filters))
     due, kept = commitments(session, filters, now.date())
     total = int(c["total"])
     days = lambda h: None if h is None else h / 24  # noqa: E731
