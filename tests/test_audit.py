@@ -3,7 +3,7 @@
 import hashlib
 import json
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -166,3 +166,25 @@ def test_a_snapshot_encoded_once_hashes_and_reads_back_as_before(snapshot: dict)
     whole = {k: as_stored.get(k) for k in HASHED} | {"at": "2026-03-01T10:00:00.000000+00:00"}
     assert digest(event) == hashlib.sha256(_CANONICAL.encode(whole).encode()).hexdigest()
     assert digest(event) != digest({**as_stored, "after": {**as_stored["after"], "x": 1}})
+
+
+EVENTS = [
+    {"uid": "e2", "at": datetime(2026, 3, 1, 13, 30, tzinfo=timezone(timedelta(hours=3))),
+     "user_id": None, "verb": "acknowledge", "entity": "input", "entity_id": None,
+     "entity_uid": None, "before": {"acknowledged_at": None},
+     "after": {"acknowledged_at": "2026-03-01T10:30:00+00:00"}, "reason": None,
+     "prev_hash": None},
+    {"uid": "e3", "at": "2026-03-01T10:30:00.000000+00:00", "user_id": 12, "verb": "édition",
+     "entity": "report_back", "entity_id": 2**40, "entity_uid": "ü\"x", "before": [1, True],
+     "after": None, "reason": "ligne\t2 — تصحيح", "prev_hash": "cd" * 32},
+]
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_an_event_hashes_as_its_whole_canonical_json(event: dict) -> None:
+    """The hash is taken over the event encoded field by field; it must stay the hash of
+    the whole event's canonical JSON, or chains written before would stop verifying."""
+    whole = {k: event.get(k) for k in HASHED}
+    if isinstance(whole["at"], datetime):
+        whole["at"] = whole["at"].astimezone(UTC).isoformat(timespec="microseconds")
+    assert digest(event) == hashlib.sha256(_CANONICAL.encode(whole).encode()).hexdigest()

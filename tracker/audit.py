@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, select, text
@@ -56,15 +57,46 @@ class CanonicalJSON(str):
 
 
 def _iso(value: Any) -> str:
+    if type(value) is datetime and value.tzinfo is UTC:
+        return _utc_iso(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+@lru_cache(maxsize=65536)
+def _utc_iso(value: datetime) -> str:
+    """Cached, as an import's snapshots repeat its clock time and a log's dates; for UTC
+    times only, since two times in other zones can be equal and still print apart."""
+    return value.isoformat()
+
+
+@lru_cache(maxsize=1024)
+def _at_text(value: datetime) -> str:
+    """An event's time (UTC) as hashed: cached, as a batch's events share their clock."""
+    return value.isoformat(timespec="microseconds")
+
+
 _SNAPSHOT = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                              default=_iso)
-# Keys of the hashed content as the canonical encoder writes them, in its (sorted) order.
-_KEYS = [(name, _CANONICAL.encode(name)) for name in sorted(HASHED)]
+# Each hashed key as the canonical encoder writes it, with its colon, in its (sorted) order.
+_KEYS = [(name, _CANONICAL.encode(name) + ":") for name in sorted(HASHED)]
+_STRING = json.encoder.encode_basestring  # what ``_CANONICAL`` does with a str
+
+
+def _encoded(value: Any) -> str:
+    """``_CANONICAL.encode(value)``, without the encoder's set-up for the scalars an
+    event is mostly made of (an import hashes tens of thousands of events)."""
+    kind = type(value)
+    if kind is str:
+        return _STRING(value)
+    if kind is CanonicalJSON:
+        return value
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    return _CANONICAL.encode(value)
 
 
 def canonical(snapshot: dict[str, Any]) -> CanonicalJSON:
@@ -75,15 +107,12 @@ def canonical(snapshot: dict[str, Any]) -> CanonicalJSON:
 
 def digest(event: dict[str, Any]) -> str:
     """The hash of one event's content and its predecessor's hash (canonical JSON)."""
-    parts = []
-    for name, key in _KEYS:
-        value = event.get(name)
-        if name == "at" and isinstance(value, datetime):
-            value = value.astimezone(UTC).isoformat(timespec="microseconds")
-        text = value if isinstance(value, CanonicalJSON) else _CANONICAL.encode(value)
-        parts.append(f"{key}:{text}")
-    blob = "{" + ",".join(parts) + "}"
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    at = event.get("at")
+    if isinstance(at, datetime):
+        at = _at_text(at) if at.tzinfo is UTC else _at_text(at.astimezone(UTC))
+    blob = ",".join([key + _encoded(at if name == "at" else event.get(name))
+                     for name, key in _KEYS])
+    return hashlib.sha256(("{" + blob + "}").encode("utf-8")).hexdigest()
 
 
 def lock_chain(conn: Connection) -> None:
