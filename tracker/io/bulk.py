@@ -61,21 +61,28 @@ def binder(column: Any, pg: bool) -> Binder | None:
     return None
 
 
-def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) in the caller's transaction."""
-    if not rows:
-        return
-    pg = conn.dialect.name == "postgresql"
-    quote = conn.dialect.identifier_preparer.quote
+def _driver_rows(table: Table, rows: list[dict[str, Any]], pg: bool,
+                 ) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The columns ``rows`` fill (and those with a default), and each row's values bound."""
     columns = [c for c in table.columns if c.name in rows[0] or not c.primary_key]
-    names = [c.name for c in columns]
     binders = [(i, b) for i, b in enumerate(binder(c, pg) for c in columns) if b]
+    names = [c.name for c in columns]
     params = []
     for row in rows:
         values = [row.get(n) for n in names]
         for i, bind in binders:
             values[i] = bind(values[i])
         params.append(tuple(values))
+    return names, params
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) in the caller's transaction."""
+    if not rows:
+        return
+    pg = conn.dialect.name == "postgresql"
+    quote = conn.dialect.identifier_preparer.quote
+    names, params = _driver_rows(table, rows, pg)
     head = f"{quote(table.name)} ({', '.join(quote(n) for n in names)})"
     if pg:  # COPY: one stream instead of a statement per row
         raw = conn.connection.driver_connection
@@ -84,6 +91,23 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
                 copy.write_row(values)
         return
     conn.exec_driver_sql(f"INSERT INTO {head} VALUES ({', '.join('?' * len(names))})", params)
+
+
+def upsert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]], *,
+                key: list[str], replace: list[str]) -> None:
+    """Insert ``rows``; where a row with the same ``key`` is there, overwrite its
+    ``replace`` columns instead. Through the driver, as ``insert_rows``."""
+    if not rows:
+        return
+    pg = conn.dialect.name == "postgresql"
+    quote = conn.dialect.identifier_preparer.quote
+    names, params = _driver_rows(table, rows, pg)
+    mark = "%s" if pg else "?"
+    sets = ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in replace)
+    conn.exec_driver_sql(
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join([mark] * len(names))}) "
+        f"ON CONFLICT ({', '.join(quote(k) for k in key)}) DO UPDATE SET {sets}", params)
 
 
 def one_of(column: Any, values: list[Any], pg: bool) -> Any:

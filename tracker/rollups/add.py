@@ -15,12 +15,13 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy import and_, bindparam, case, func, literal, select, true, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.db import is_sqlite
+from tracker.io.bulk import upsert_rows
 from tracker.models import Input, InputTheme
 from tracker.rollups import hist
 from tracker.rollups.build import (
@@ -68,9 +69,7 @@ def add_inputs(session: Any, input_ids: list[int]) -> None:
     _lock(session)
     pg = not is_sqlite(session)
     for ranged, params in _id_scopes(input_ids):
-        for dim in dimensions():
-            for grain in ("d", "m"):
-                session.execute(_add_counts(pg, dim, grain, ranged), params)
+        session.execute(_add_counts(pg, ranged), params)
         _add_histograms(session, _scope(ranged), params)
 
 
@@ -81,25 +80,46 @@ def _least(pg: bool, a: Any, b: Any) -> ColumnElement[Any]:
 
 
 @cache
-def _add_counts(pg: bool, dim: str, grain: str, ranged: bool) -> Any:
-    """The upsert adding one dimension's counts at one grain (built once: building and
-    compiling a statement this size costs as much as running it for a batch)."""
-    scope = _scope(ranged)
-    code, themed, extra = dimensions()[dim]
-    source = Input.__table__
-    if themed:
-        source = InputTheme.__table__.join(Input.__table__, _th.input_id == _in.id)
-    day = day_of(_in.received_at)
+def _add_counts(pg: bool, ranged: bool) -> Any:
+    """One upsert adding the new inputs' counts to every dimension's day and month cells.
+
+    Each input's values (its measures and its code in every dimension) are computed once,
+    in a common table expression the database materialises as it is read by every branch;
+    a statement per dimension and grain evaluated them eighteen times. Built once:
+    building and compiling a statement this size costs as much as running it for a batch."""
     names = [*MEASURES, "oldest_open"]
-    rows = (select((month_of(day) if grain == "m" else day).label("day"),
-                   _in.locality_id.label("loc"), code.label("code"),
-                   *(v.label(n) for v, n in zip(_row_values(), names, strict=True)))
-            .select_from(source).where(scope, *extra).subquery())
-    grouped = (select(literal(grain), literal(dim), rows.c.day, rows.c.loc, rows.c.code,
-                      *(func.sum(rows.c[n]) for n in MEASURES), func.min(rows.c.oldest_open))
-               .group_by(rows.c.day, rows.c.loc, rows.c.code))
+    codes: dict[str, Any] = {}  # dim -> its column in ``rows``: a code, or NULL when not counted
+    cols = [_in.id.label("input_id"), day_of(_in.received_at).label("day"),
+            _in.locality_id.label("loc"),
+            *(v.label(n) for v, n in zip(_row_values(), names, strict=True))]
+    for i, (dim, (code, themed, extra)) in enumerate(dimensions().items()):
+        value = literal(1) if themed else code
+        if extra:
+            value = case((and_(*extra), value), else_=None)
+        codes[dim] = f"k{i}"
+        cols.append(value.label(f"k{i}"))
+    rows = select(*cols).where(_scope(ranged)).cte("new_rows")
+    branches = []
+    for dim, (_code, themed, _extra) in dimensions().items():
+        key = rows.c[codes[dim]]
+        source: Any = rows
+        value = key
+        if themed:
+            source = rows.join(InputTheme.__table__, _th.input_id == rows.c.input_id)
+            value = _th.theme_code
+        for grain in ("d", "m"):
+            day = month_of(rows.c.day) if grain == "m" else rows.c.day
+            branches.append(
+                select(literal(grain).label("grain"), literal(dim).label("dim"), day.label("day"),
+                       rows.c.loc.label("locality_id"), value.label("code"),
+                       *(func.sum(rows.c[n]).label(n) for n in MEASURES),
+                       func.min(rows.c.oldest_open).label("oldest_open"))
+                .select_from(source).where(key.is_not(None))
+                .group_by(day, rows.c.loc, value))
+    every = union_all(*branches).subquery()
+    # ``WHERE true``: SQLite reads an ON CONFLICT straight after a FROM as a join's.
     stmt = (pg_insert if pg else sqlite_insert)(_rc).from_select(
-        [*_KEY, *MEASURES, "oldest_open"], grouped)
+        [*_KEY, *MEASURES, "oldest_open"], select(*every.c).where(true()))
     sums = {n: _rc.c[n] + stmt.excluded[n] for n in MEASURES}
     oldest = _least(pg, _rc.c.oldest_open, stmt.excluded.oldest_open)
     return stmt.on_conflict_do_update(index_elements=_KEY, set_={**sums, "oldest_open": oldest})
@@ -147,9 +167,4 @@ def _merge_into_cells(session: Any, new: dict[HistKey, Counter[int]]) -> None:
         for key in keys:
             blob, total = hist.add_counts(stored.get(key), new[key])
             rows.append(hist_cell(grain, dim, key[2], key[3], blob, total))
-    pg = not is_sqlite(session)
-    stmt = (pg_insert if pg else sqlite_insert)(_rc)
-    stmt = stmt.on_conflict_do_update(index_elements=_KEY, set_={
-        "inputs": stmt.excluded.inputs, "counts": stmt.excluded.counts})
-    for start in range(0, len(rows), 5000):
-        session.execute(stmt, rows[start:start + 5000])
+    upsert_rows(session.connection(), _rc, rows, key=_KEY, replace=["inputs", "counts"])
