@@ -13,7 +13,7 @@ import os
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from tracker.sqltypes import UTCDateTime, utcnow
@@ -70,8 +70,7 @@ class Locality(SQLModel, table=True):
     name: str = Field(max_length=200)
     level: str = Field(max_length=20)
     parent_id: Optional[int] = Field(default=None, foreign_key="locality.id", index=True)
-    # The region this node belongs to (itself for a region); lets every figure filter
-    # by region with one indexed comparison instead of walking the tree.
+    # Its region (itself for a region): a figure filters by region without walking the tree.
     region_id: Optional[int] = Field(default=None, foreign_key="locality.id", index=True)
     place_type: Optional[str] = Field(default=None, max_length=40)
     setting: Optional[str] = Field(default=None, max_length=10)
@@ -172,8 +171,7 @@ class Input(SQLModel, table=True):
     last_action_closed_at: Optional[datetime] = _ts()
     first_report_back_at: Optional[datetime] = _ts()
     closed_at: Optional[datetime] = _ts()
-    # Kept by tracker.repeats: an earlier input of this locality on a shared theme was
-    # still open when this one came ("asked again, nothing changed").
+    # Kept by tracker.repeats: an earlier ask of this place on a shared theme was still open.
     repeats_open_ask: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     updated_at: datetime = _ts(nullable=False)
 
@@ -190,10 +188,8 @@ class InputShare(SQLModel, table=True):
 
 
 class SourceContact(SQLModel, table=True):
-    """A protected source's contact details, encrypted; erased by ``hearback purge``.
-
-    Kept apart from the input so that erasing it changes no figure and no input row.
-    """
+    """A protected source's contact details, encrypted; erased by ``hearback purge``. Kept
+    apart from the input so that erasing it changes no figure and no input row."""
 
     __tablename__ = "source_contact"
 
@@ -217,7 +213,8 @@ class Action(SQLModel, table=True):
     """What the mission did or committed to do."""
 
     __tablename__ = "action"
-    __table_args__ = (Index("ix_action_commitment_due", "is_public_commitment", "due_date"),)
+    __table_args__ = (Index("ix_action_commitment_due", "is_public_commitment", "due_date"),
+                      Index("ix_action_status_closed", "status", "closed_at", "id"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     uid: str = _uid()
@@ -227,7 +224,7 @@ class Action(SQLModel, table=True):
     component_code: Optional[str] = Field(default=None, max_length=60)
     section_code: Optional[str] = Field(default=None, max_length=60, index=True)
     locality_id: Optional[int] = Field(default=None, foreign_key="locality.id", index=True)
-    status: str = Field(default="planned", max_length=20, index=True)
+    status: str = Field(default="planned", max_length=20)
     not_possible_reason: Optional[str] = Field(default=None, max_length=30)
     is_public_commitment: bool = False
     due_date: Optional[date] = None
@@ -344,9 +341,7 @@ class ImportKey(SQLModel, table=True):
     """The external id of every imported row, written with its input: re-imports skip it."""
 
     __tablename__ = "import_key"
-    __table_args__ = (
-        UniqueConstraint("source", "external_id", name="uq_import_key_source_external_id"),
-    )
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_import_key_source_external_id"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     source: str = Field(max_length=200)
@@ -360,7 +355,11 @@ class RollupCell(SQLModel, table=True):
     per value of a dimension: a cache the dashboards read, kept by ``tracker.rollups``."""
 
     __tablename__ = "rollup_cell"
-    __table_args__ = (Index("ix_rollup_cell_place", "locality_id", "day"),)  # for refreshing
+    # The public display's month cells by place: on PostgreSQL only, as SQLite uses no
+    # partial index for a query that binds its values as parameters.
+    __table_args__ = (Index("ix_rollup_cell_place", "locality_id", "day"),  # for refreshing
+                      Index("ix_rollup_cell_pub_month", "locality_id", postgresql_where=text(
+                          "grain = 'm' AND dim = 'pub_set'")).ddl_if(dialect="postgresql"))
     grain: str = Field(max_length=1, primary_key=True)
     dim: str = Field(max_length=16, primary_key=True)
     day: date = Field(primary_key=True)
@@ -386,8 +385,9 @@ class RollupActionPlace(SQLModel, table=True):
     """A place of an input an action answers (``public``: of a public input), by area."""
 
     __tablename__ = "rollup_action_place"
+    __table_args__ = (Index("ix_rollup_action_place_place", "locality_id", "public", "action_id"),)
     action_id: int = Field(primary_key=True)
-    locality_id: int = Field(primary_key=True, index=True)
+    locality_id: int = Field(primary_key=True)
     public: bool = Field(primary_key=True)
 
 
