@@ -51,10 +51,10 @@ def leadership_data(engine: Engine, filters: Filters, now: datetime, *,
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         # Open inputs not yet due at ``now``: read once, shared by every "overdue" figure.
+        # The jobs that do not wait for them are queued first, so no worker sits idle
+        # while the others wait.
         waiting = pool.submit(run, lambda s: rollups.pending(s, filters, now))
         jobs: dict[str, Callable[[Session], Any]] = {
-            "current": lambda s: rollups.figures(s, shown[0], now=shown[1], waiting=waiting.result()
-                                                 if shown[0] == filters else None).as_dict(),
             **({"previous": lambda s: rollups.figures(s, before[0], now=before[1]).as_dict()}
                if before else {}),
             "weekly_flow": lambda s: rollups.weekly_flow(s, filters),
@@ -62,6 +62,8 @@ def leadership_data(engine: Engine, filters: Filters, now: datetime, *,
             "inclusion": lambda s: rollups.inclusion_over_time(s, filters),
             "locality_map": lambda s: rollups.locality_map(s, filters),
             "oldest_open": lambda s: breakdowns.oldest_open(s, filters, now, 15),
+            "current": lambda s: rollups.figures(s, shown[0], now=shown[1], waiting=waiting.result()
+                                                 if shown[0] == filters else None).as_dict(),
             "bottlenecks": lambda s: rollups.bottlenecks(s, filters, now, waiting=waiting.result()),
             **{f"by_{d}": (lambda s, d=d: rollups.closure_by(s, filters, d, now=now,
                                                             waiting=waiting.result()))
