@@ -22,11 +22,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select
+from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.codes import ConsentPublic
 from tracker.db import WRITE_LOCK, is_sqlite
+from tracker.io.bulk import insert_rows
 from tracker.metrics import _FEMALE, _MALE, _YOUTH
 from tracker.models import ActionInput, Input, InputTheme, RollupActionPlace, RollupCell
 from tracker.rollups import hist
@@ -230,7 +231,12 @@ def _blobs(grain: str, dim: str, found: list[Any]) -> list[dict[str, Any]]:
 
 def _bulk_insert(session: Any, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), 5000):
-        session.execute(insert(_rc), rows[start:start + 5000])
+        insert_rows(_connection(session), _rc, rows[start:start + 5000])
+
+
+def _connection(session: Any) -> Connection:
+    """The connection under ``session``; the rebuild is also handed a bare connection."""
+    return session if isinstance(session, Connection) else session.connection()
 
 
 def refresh_action_places(session: Any, action_ids: Iterable[int] | None) -> None:
@@ -262,9 +268,8 @@ def refresh_action_places(session: Any, action_ids: Iterable[int] | None) -> Non
         session.execute(delete(_ap).where(_ap.c.action_id.in_(chunk)))
         rows = {(a, place[i][0], False) for a, i in links}
         rows |= {(a, place[i][0], True) for a, i in links if place[i][1]}
-        if rows:
-            session.execute(insert(_ap), [{"action_id": a, "locality_id": loc, "public": p}
-                                          for a, loc, p in sorted(rows)])
+        insert_rows(_connection(session), _ap, [{"action_id": a, "locality_id": loc, "public": p}
+                                                for a, loc, p in sorted(rows)])
 
 
 def _lock(session: Any) -> None:
