@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, Text, UniqueConstraint, false, text
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import Field, SQLModel
 
 from tracker.sqltypes import UTCDateTime, utcnow
@@ -265,9 +266,7 @@ class ReportBack(SQLModel, table=True):
 
 class ReportBackMessage(SQLModel, table=True):
     __tablename__ = "report_back_message"
-    __table_args__ = (
-        UniqueConstraint("report_back_id", "language", name="uq_report_back_message_lang"),
-    )
+    __table_args__ = (UniqueConstraint("report_back_id", "language", name="uq_report_back_message_lang"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     report_back_id: int = Field(foreign_key="report_back.id", index=True, ondelete="CASCADE")
@@ -310,8 +309,7 @@ class AuditEvent(SQLModel, table=True):
     before: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
     after: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
     reason: Optional[str] = Field(default=None, sa_type=Text)
-    # Hash chain (tracker.audit): each event hashes its content with the previous event's
-    # hash, so an edited or deleted past event breaks every link after it.
+    # Hash chain (tracker.audit): editing or deleting a past event breaks every link after it.
     prev_hash: Optional[str] = Field(default=None, max_length=64)
     hash: Optional[str] = Field(default=None, max_length=64)
 
@@ -391,10 +389,12 @@ class RollupActionPlace(SQLModel, table=True):
     public: bool = Field(primary_key=True)
 
 
-def _tag_columns() -> None:
+def _finish() -> None:
+    """Tag the columns; configure the mappers now, not in the first page view's query."""
     from tracker.column_tags import tag_columns
 
     tag_columns(metadata)
+    configure_mappers()
 
 
-_tag_columns()
+_finish()
