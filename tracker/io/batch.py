@@ -135,15 +135,15 @@ class Classifier:
     def classify(self, plans: list[RowPlan]) -> Batch:
         """What of ``plans`` is new; a row whose input the actor may not read is rejected."""
         batch = Batch()
-        custom_plans(self.session.connection())
-        by_uid, by_key = self._known_inputs(plans)
+        with custom_plans(self.session.connection()):
+            by_uid, by_key = self._known_inputs(plans)
+            actions, action_links = self._known(batch, _ac, _ai, "action_id",
+                                                {p.action.uid for p in plans if p.action},
+                                                _ac.c.status, _ac.c.closed_at)
+            reports, report_links = self._known(batch, _rb, _rbi, "report_back_id",
+                                                {p.report_back.uid for p in plans if p.report_back},
+                                                _rb.c.reported_at)
         batch.known = {k.id: k for k in [*by_uid.values(), *by_key.values()]}
-        actions, action_links = self._known(batch, _ac, _ai, "action_id",
-                                            {p.action.uid for p in plans if p.action},
-                                            _ac.c.status, _ac.c.closed_at)
-        reports, report_links = self._known(batch, _rb, _rbi, "report_back_id",
-                                            {p.report_back.uid for p in plans if p.report_back},
-                                            _rb.c.reported_at)
         made: dict[tuple[str, str], Ref] = self._memory if self.dry_run else {}
         seen_links: set[tuple[str, Ref, Ref]] = self._seen if self.dry_run else set()
         outcomes = batch.outcomes

@@ -32,7 +32,7 @@ from tracker.errors import (
     ReadOnlyDatabase,
 )
 from tracker.io.batch import DUPLICATE, IMPORTED, REJECTED, Batch, Classifier, Outcome
-from tracker.io.bulk import custom_plans, insert_rows, next_ids
+from tracker.io.bulk import insert_rows, next_ids
 from tracker.io.facts import new_input_facts
 from tracker.io.lookup import Reference
 from tracker.io.plans import RowPlan
@@ -126,7 +126,6 @@ class BatchWriter:
         self._uids = {k.id: k.uid for k in batch.known.values()}
         written = [p for p, o in zip(plans, batch.outcomes, strict=True) if o.status == IMPORTED]
         self._create_places(written)
-        custom_plans(self.session.connection())  # a new place committed a transaction
         now = utcnow()
         ids = {"input": self._insert_inputs(batch.inputs, new_input_facts(batch), now),
                "action": self._insert_actions(batch.actions, now),
