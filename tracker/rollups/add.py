@@ -88,20 +88,19 @@ def _add_counts(pg: bool, ranged: bool) -> Any:
     a statement per dimension and grain evaluated them eighteen times. Built once:
     building and compiling a statement this size costs as much as running it for a batch."""
     names = [*MEASURES, "oldest_open"]
-    codes: dict[str, Any] = {}  # dim -> its column in ``rows``: a code, or NULL when not counted
+    dims = list(dimensions().items())
     cols = [_in.id.label("input_id"), day_of(_in.received_at).label("day"),
             _in.locality_id.label("loc"),
             *(v.label(n) for v, n in zip(_row_values(), names, strict=True))]
-    for i, (dim, (code, themed, extra)) in enumerate(dimensions().items()):
+    for i, (_dim, (code, themed, extra)) in enumerate(dims):  # k<i>: NULL when not counted
         value = literal(1) if themed else code
         if extra:
             value = case((and_(*extra), value), else_=None)
-        codes[dim] = f"k{i}"
         cols.append(value.label(f"k{i}"))
     rows = select(*cols).where(_scope(ranged)).cte("new_rows")
     branches = []
-    for dim, (_code, themed, _extra) in dimensions().items():
-        key = rows.c[codes[dim]]
+    for i, (dim, (_code, themed, _extra)) in enumerate(dims):
+        key = rows.c[f"k{i}"]
         source: Any = rows
         value = key
         if themed:

@@ -230,8 +230,7 @@ def _blobs(grain: str, dim: str, found: list[Any]) -> list[dict[str, Any]]:
 
 
 def _bulk_insert(session: Any, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), 5000):
-        insert_rows(_connection(session), _rc, rows[start:start + 5000])
+    insert_rows(_connection(session), _rc, rows)
 
 
 def _connection(session: Any) -> Connection:
