@@ -21,7 +21,8 @@ import pytest
 from sqlmodel import Session
 
 from tests.utils.factories import T0, World, build_world, make_input
-from tracker.metrics import Figures, Filters, figures, silent_localities
+from tracker.metrics import Figures, Filters, figures, percentiles, percentiles_of, scope, silent_localities
+from tracker.models import Input
 from tracker.services import (
     acknowledge_input,
     create_action,
@@ -29,6 +30,7 @@ from tracker.services import (
     record_report_back,
     set_action_status,
 )
+from tracker.sqltypes import hours_between
 
 NOW = T0 + timedelta(days=30)
 D = timedelta(days=1)
@@ -146,6 +148,29 @@ def test_headline_figures(session: Session, world: World) -> None:
 def test_filtered_figures(session: Session, world: World, filters, expected) -> None:  # type: ignore[no-untyped-def]
     f = figures(session, filters(world), now=NOW).as_dict()
     assert {k: f[k] for k in expected} == pytest.approx(expected)
+
+
+def test_a_theme_narrows_the_commitments_and_the_languages(session: Session, world: World) -> None:
+    conduct = figures(session, Filters(theme_code="conduct"), now=NOW)
+    assert (conduct.inputs_total, conduct.commitments_due, conduct.commitments_kept) == (1, 1, 0)  # D, W late
+    rumours = figures(session, Filters(theme_code="rumours"), now=NOW)
+    assert (rumours.inputs_total, rumours.languages) == (1, {"ar": 1})  # E
+    assert figures(session, Filters(theme_code="conduct", area_id=world.town.id),
+                   now=NOW).commitments_due == 0
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(theme_code="security"),
+                                     Filters(since=date(2026, 3, 4)), Filters(theme_code="none")],
+                         ids=["all", "theme", "period", "empty"])
+def test_percentiles_of_several_values_are_each_ones_own(session: Session, world: World,
+                                                         filters: Filters) -> None:
+    c = Input.__table__.c
+    values = [hours_between(later, c.received_at)
+              for later in (c.acknowledged_at, c.first_action_at, c.first_report_back_at)]
+    where = scope(session, filters)
+    qs = (0.1, 0.5, 0.9)
+    assert percentiles_of(session, values, where, qs) == [
+        percentiles(session, v, where, qs) for v in values]
 
 
 def test_silent_localities(session: Session, world: World) -> None:

@@ -7,12 +7,12 @@ so the same figures stay cheap at a million inputs.
 """
 
 import math
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, case, func, literal, or_, select
+from sqlalchemy import Integer, Select, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -137,9 +137,13 @@ def _participants(names: tuple[str, ...]) -> ColumnElement[int]:
 
 def counts(session: Session, filters: Filters, now: datetime, *,
            durations: Sequence[ColumnElement[float]] = (),
-           qs: tuple[float, ...] = (0.5, 0.9)) -> dict[str, Any]:
+           qs: tuple[float, ...] = (0.5, 0.9), by_language: bool = False) -> dict[str, Any]:
     """Every count and share that one aggregate scan can give; with ``durations``
-    (PostgreSQL only) their percentiles too, under "percentiles", from the same scan."""
+    (PostgreSQL only) their percentiles too, under "percentiles", from the same scan;
+    with ``by_language`` the inputs per language too, under "languages", from the same
+    scan (every count is a sum, so the rows per language add up to the whole)."""
+    if by_language and durations:
+        raise ValueError("percentiles cannot be read per language and summed")
     closed = _in.closed_at.is_not(None)
     flag = lambda col: func.sum(case((col, 1), else_=0))  # noqa: E731
     stmt = _inputs(
@@ -158,6 +162,14 @@ def counts(session: Session, filters: Filters, now: datetime, *,
         *(func.percentile_cont(q).within_group(v).label(f"p_{i}_{j}")
           for i, v in enumerate(durations) for j, q in enumerate(qs)),
     ).where(*scope(session, filters))
+    if by_language:
+        rows = session.execute(stmt.add_columns(_in.language.label("_language"))
+                               .group_by(_in.language)).all()
+        names = list(stmt.selected_columns.keys())
+        out = {k: sum(r._mapping[k] or 0 for r in rows) for k in names}
+        out["languages"] = dict(sorted(((r._language, int(r.total)) for r in rows),
+                                       key=lambda kv: (-kv[1], kv[0])))
+        return out
     out = dict(session.execute(stmt).one()._mapping)
     if durations:
         out["percentiles"] = [[_float(out.pop(f"p_{i}_{j}")) for j in range(len(qs))]
@@ -192,11 +204,57 @@ def _percentiles_by_histogram(
     histogram = session.execute(
         _inputs(bucket, func.count()).where(*where).group_by(bucket).order_by(bucket)
     ).all()
-    n = sum(count for _, count in histogram)
-    if not n:
+    plan = _rank_plan([(key, count) for key, count in histogram], qs)
+    if not plan[2]:
         return [None for _ in qs]
-    ranks = sorted({r for q in qs for r in _ranks(q, n)})
-    starts: dict[int, int] = {}  # bucket -> rank of its first value
+    rows = session.execute(
+        _inputs(bucket, value).where(*where, bucket.in_(sorted(plan[2]))).order_by(bucket, value)
+    ).all()
+    return _interpolated(plan, ((key, float(v)) for key, v in rows), qs)
+
+
+def percentiles_of(
+    session: Session, values: Sequence[ColumnElement[float]], where: list[ColumnElement[bool]],
+    qs: tuple[float, ...] = (0.5, 0.9),
+) -> list[list[float | None]]:
+    """``percentiles`` of several values over the same inputs. On SQLite the inputs in
+    scope are read once per statement into a common table expression and each value's
+    histogram (then its wanted buckets) grouped from that: two statements in all, where
+    a value at a time reads the inputs twice per value, and a filtered scope (a theme's
+    inputs) is the expensive part of each read."""
+    if not is_sqlite(session):
+        return [percentiles(session, v, where, qs) for v in values]
+    scoped = (_inputs(*(v.label(f"v{i}") for i, v in enumerate(values))).where(*where)
+              .cte("scoped").prefix_with("MATERIALIZED"))
+    cols = [scoped.c[f"v{i}"] for i in range(len(values))]
+    buckets = [func.cast(col, Integer) for col in cols]
+    histogram = session.execute(union_all(*(
+        select(literal(i), b, func.count()).where(col.is_not(None)).group_by(b)
+        for i, (col, b) in enumerate(zip(cols, buckets, strict=True))))).all()
+    per_value: list[list[tuple[int, int]]] = [[] for _ in values]
+    for i, key, count in histogram:
+        per_value[i].append((key, count))
+    plans = [_rank_plan(sorted(h), qs) for h in per_value]
+    wanted = [(i, col, b, sorted(plan[2])) for i, (col, b, plan)
+              in enumerate(zip(cols, buckets, plans, strict=True)) if plan[2]]
+    found: list[list[tuple[int, float]]] = [[] for _ in values]
+    if wanted:
+        rows = session.execute(union_all(*(
+            select(literal(i).label("i"), b.label("b"), col.label("v"))
+            .where(col.is_not(None), b.in_(keys)) for i, col, b, keys in wanted))
+            .order_by("i", "b", "v")).all()
+        for i, key, v in rows:
+            found[i].append((key, float(v)))
+    return [_interpolated(plan, got, qs) for plan, got in zip(plans, found, strict=True)]
+
+
+def _rank_plan(histogram: list[tuple[int, int]], qs: tuple[float, ...]
+               ) -> tuple[int, dict[int, int], set[int]]:
+    """From (bucket, count) in bucket order: the number of values, the rank of each
+    bucket's first value, and the buckets holding the ranks ``qs`` need."""
+    n = sum(count for _, count in histogram)
+    ranks = sorted({r for q in qs for r in _ranks(q, n)}) if n else []
+    starts: dict[int, int] = {}
     wanted: set[int] = set()
     seen = 0
     for key, count in histogram:
@@ -204,20 +262,24 @@ def _percentiles_by_histogram(
         if any(seen <= r < seen + count for r in ranks):
             wanted.add(key)
         seen += count
+    return n, starts, wanted
+
+
+def _interpolated(plan: tuple[int, dict[int, int], set[int]], rows: Iterable[tuple[int, float]],
+                  qs: tuple[float, ...]) -> list[float | None]:
+    """``percentile_cont`` from the values of the wanted buckets, in (bucket, value) order."""
+    n, starts, _ = plan
+    if not n:
+        return [None for _ in qs]
     values: dict[int, float] = {}
-    rows = session.execute(
-        _inputs(bucket, value).where(*where, bucket.in_(sorted(wanted))).order_by(bucket, value)
-    ).all()
     position: dict[int, int] = {}
     for key, v in rows:
-        rank = starts[key] + position.get(key, 0)
+        values[starts[key] + position.get(key, 0)] = v
         position[key] = position.get(key, 0) + 1
-        values[rank] = float(v)
     results: list[float | None] = []
     for q in qs:
-        pos = q * (n - 1)
         low, high = _ranks(q, n)
-        results.append(values[low] + (values[high] - values[low]) * (pos - low))
+        results.append(values[low] + (values[high] - values[low]) * (q * (n - 1) - low))
     return results
 
 
@@ -241,18 +303,25 @@ def commitments(session: Session, filters: Filters, today: date) -> tuple[int, i
         where.append(_ac.due_date >= filters.since)
     if filters.until:
         where.append(_ac.due_date <= filters.until)
-    in_scope = scope(session, filters, period=False)
+    # The theme as a probe of each linked input: a list of the theme's inputs (as
+    # ``scope`` has it) would be rebuilt for every commitment.
+    in_scope = scope(session, replace(filters, theme_code=None), period=False)
+    if filters.theme_code:
+        in_scope.append(select(literal(1)).where(
+            _th.input_id == _in.id, _th.theme_code == filters.theme_code).exists())
     if in_scope:
+        # Per commitment (a few thousand at a million inputs), whether one of its inputs
+        # is in scope: the links of every input in scope number hundreds of thousands.
         linked = (
-            select(_ai.action_id)
+            select(literal(1))
             .select_from(
                 ActionInput.__table__.join(Input.__table__, _ai.input_id == _in.id).join(
                     Locality.__table__, _in.locality_id == _loc.id
                 )
             )
-            .where(*in_scope)
+            .where(_ai.action_id == _ac.id, *in_scope)
         )
-        where.append(_ac.id.in_(linked))
+        where.append(linked.exists())
     kept = and_(_ac.status == ActionStatus.DONE.value, func.date(_ac.closed_at) <= _ac.due_date)
     if not is_sqlite(session):
         kept = and_(_ac.status == ActionStatus.DONE.value,
@@ -305,12 +374,12 @@ def figures(
     now = now or utcnow()
     durations = [hours_between(later, _in.received_at)
                  for later in (_in.acknowledged_at, _in.first_action_at, _in.first_report_back_at)]
-    if is_sqlite(session):
-        c = counts(session, filters, now)
-        where = scope(session, filters)
-        ack, act, rb = (percentiles(session, d, where) for d in durations)
+    if is_sqlite(session):  # one scan for the counts and languages, two for the percentiles
+        c = counts(session, filters, now, by_language=True)
+        ack, act, rb = percentiles_of(session, durations, scope(session, filters))
     else:  # one scan for the counts and the percentiles
         c = counts(session, filters, now, durations=durations)
+        c["languages"] = languages(session, filters)
         ack, act, rb = c.pop("percentiles")
     due, kept = commitments(session, filters, now.date())
     total = int(c["total"])
@@ -338,6 +407,6 @@ def figures(
         share_inputs_minority=_ratio(c["src_minority"], total),
         share_rural=_ratio(c["rural"], total),
         participants=int(c["participants"] or 0),
-        languages=languages(session, filters),
+        languages=c["languages"],
         silent_localities=len(silent_localities(session, filters, now, silence_days)),
     )
