@@ -63,11 +63,24 @@ def _submit() -> None:
         s[f"li_{c}"] = 0
 
 
+# The fields whose errors show under their own widget; any other error shows at the top.
+SHOWN = {"locality_id", "received_at", "theme_codes", "original_text", "source_group",
+         "source_code", "contact", "sensitivity"}
+
+
 def _error(field: str) -> None:
     message = st.session_state.get(ERRORS, {}).get(field)
     if message:
         # A library message may quote what was typed: never let it render as Markdown.
         st.error(md(_(message) if field else message), icon="⚠️")
+
+
+def _other_errors() -> None:
+    """Errors of no field, or of a field with no place of its own on the form: a rule
+    broken and not shown would look like a save that silently did nothing."""
+    for field, message in st.session_state.get(ERRORS, {}).items():
+        if field not in SHOWN and message:
+            st.error(md(_(message) if field else message), icon="⚠️")
 
 
 st.title(_("Log an input"))
@@ -96,7 +109,7 @@ if not places:
     st.stop()
 
 with st.form("log_input", clear_on_submit=False, border=True):
-    _error("")
+    _other_errors()
     c1, c2, c3 = st.columns([2, 1, 1])
     c1.selectbox(_("Locality"), places, key="li_locality", format_func=place_formatter(),
                  help=_("Type to search."))
@@ -159,4 +172,6 @@ with st.form("log_input", clear_on_submit=False, border=True):
     c3.selectbox(_("Sensitivity"), [AUTO] + [s.value for s in Sensitivity], key="li_sensitivity",
                  format_func=lambda c: _("From the themes") if c == AUTO else code_formatter(loc)(c),
                  help=_("Sexual violence and conduct of UN personnel are restricted by default."))
+    with c3:
+        _error("sensitivity")
     st.form_submit_button(_("Record input"), type="primary", on_click=_submit)

@@ -60,6 +60,21 @@ def test_log_an_input_error_keeps_what_was_typed(app_db: AppDB) -> None:
     assert at.text_input(key="li_group").value == "call +243 812 345 678"
 
 
+def test_log_an_input_shows_a_rule_on_a_field_without_its_own_message(app_db: AppDB) -> None:
+    """A theme that keeps inputs restricted refuses a lower sensitivity: the page says so
+    (under the sensitivity) instead of doing nothing."""
+    at = open_page("views/log_input.py")
+    at.multiselect(key="li_themes").set_value(["conduct"])
+    at.text_area(key="li_text").input("Un casque bleu a frappé un commerçant.")
+    at.selectbox(key="li_sensitivity").set_value("internal")
+    before = count(app_db, Input)
+    click(at, "Record input")
+    assert not at.exception
+    assert count(app_db, Input) == before
+    assert any("restricted" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.text_area(key="li_text").value == "Un casque bleu a frappé un commerçant."
+
+
 def test_viewer_cannot_log(app_db: AppDB) -> None:
     at = open_page("views/log_input.py", as_user="viewer")
     assert any("cannot record" in i.value or "can read" in i.value for i in at.info)
