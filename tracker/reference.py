@@ -4,6 +4,7 @@ Small tables, read whole; the dashboard caches these results and clears the cach
 when an admin edits them.
 """
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -103,3 +104,24 @@ def user_by_id(session: Session, user_id: int) -> User | None:
     if user is not None:
         session.expunge(user)
     return user
+
+
+def places_named(places: list[Place], wanted: str, level: LocalityLevel | str) -> list[Place]:
+    """The places of ``level`` a link names: by number, by name, or by path (the picker's
+    "Region › Territory › Locality"), ignoring case. A territory often bears the name of
+    its main town, so the level decides which one a ``locality=`` link means; a list of
+    more than one is a name shared by several places, which only a number or a path tells
+    apart."""
+    level = LocalityLevel(level).value
+    text = wanted.strip()
+    same_level = [p for p in places if p.level == level]
+    if text.isdigit():
+        return [p for p in same_level if p.id == int(text)]
+    steps = _steps(text)
+    by_path = [p for p in same_level if _steps(p.path) == steps]
+    return by_path or [p for p in same_level if p.name.strip().casefold() == text.casefold()]
+
+
+def _steps(path: str) -> list[str]:
+    """A path's names, whichever separator a link typed (›, > or /)."""
+    return [step.strip().casefold() for step in re.split(r"[›>/]", path)]

@@ -1,6 +1,6 @@
 """Public display — "You said — we did": big type, the viewer's language, aggregates only.
 
-Query parameters: ``lang``, ``region`` or ``locality`` (name or number), ``period``
+Query parameters: ``lang``, ``region`` or ``locality`` (number, name or path), ``period``
 (``30``, ``90``, ``365`` days or ``all``) and ``kiosk=1`` (slides rotate by themselves,
 no sidebar). Every number comes from ``tracker.public.public_content``, which applies
 the suppression rules; this page only lays it out.
@@ -14,10 +14,12 @@ import streamlit as st
 from dashboard.components.guard import run_guarded
 from dashboard.context import localizer
 from dashboard.resources import cached, get_engine, load_places
+from tracker.codes import LocalityLevel
 from tracker.db import read_session
 from tracker.escaping import html_text, md
 from tracker.public.content import PublicContent, public_content
 from tracker.public.handout import period_text, render_handout, shown_text
+from tracker.reference import places_named
 
 loc = localizer()
 _ = loc.gettext
@@ -40,14 +42,20 @@ st.html("""<style>
 
 
 def _area() -> int | None:
+    level = LocalityLevel.LOCALITY if st.query_params.get("locality") else LocalityLevel.REGION
     wanted = st.query_params.get("locality") or st.query_params.get("region")
     if not wanted:
         return None
-    for place in load_places():
-        if str(place.id) == wanted or place.name.lower() == wanted.lower():
-            return place.id
+    found = places_named(load_places(), wanted, level)
+    if len(found) == 1:
+        return found[0].id
     # ``wanted`` comes from the URL: anyone can put a link or markup there.
-    st.warning(md(_("Unknown place {name}: showing the whole mission.", name=wanted)))
+    if found:
+        st.warning(md(_("Several places are called {name}: showing the whole mission. Link "
+                        "to one by its number: {choices}.", name=wanted,
+                        choices=", ".join(f"{p.path} ({p.id})" for p in found))))
+    else:
+        st.warning(md(_("Unknown place {name}: showing the whole mission.", name=wanted)))
     return None
 
 

@@ -1,6 +1,10 @@
 """The public display: no account, aggregates only, small counts hidden, slides rotate."""
 
+from sqlmodel import Session
+
 from tests.dashboard.conftest import AppDB, open_page
+from tracker.models import User
+from tracker.services import create_locality
 
 PUBLIC = "views/public.py"
 
@@ -36,6 +40,20 @@ def test_unknown_place_falls_back_to_the_mission(app_db: AppDB) -> None:
     at = open_page(PUBLIC, region="Atlantis")
     assert any("Atlantis" in w.value for w in at.warning)
     assert not at.exception
+
+
+def test_a_locality_link_means_the_locality_not_its_namesake_territory(app_db: AppDB) -> None:
+    """A territory often bears its main town's name: ``locality=`` must mean the town."""
+    w = app_db.world
+    with Session(app_db.engine) as session:
+        admin = session.get(User, w.admin.id)
+        create_locality(session=session, actor=admin, data={
+            "name": "Kivale", "level": "locality", "parent_id": w.town.parent_id})
+    at = open_page(PUBLIC, locality="Kivale", period="all")
+    assert not at.warning and not at.exception
+    assert "fewer than 5" not in _html(at)  # the new town has no input; its territory two
+    at = open_page(PUBLIC, region="Kivale", period="all")  # a territory is not a region
+    assert any("Kivale" in w.value for w in at.warning)
 
 
 def test_region_parameter_by_name(app_db: AppDB) -> None:
