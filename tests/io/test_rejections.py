@@ -205,3 +205,40 @@ def test_an_input_recorded_in_the_app_is_found_by_uid(session: Session, places: 
     assert (result.imported, count(session, Input), count(session, Action)) == (1, 1, 1)
     item = session.exec(select(Input)).one()
     assert item.acknowledged_at is not None and item.actions_total == 1
+
+
+@pytest.mark.parametrize("batch_size", [1000, 1], ids=["one-batch", "batch-per-row"])
+@pytest.mark.parametrize("dry_run", [False, True], ids=["import", "dry-run"])
+def test_an_id_used_twice_in_a_file_for_different_rows(session: Session, places: Places,
+                                                       batch_size: int, dry_run: bool) -> None:
+    """A log's number names one input (and its action and report-back): a second row
+    with the same number and other content would silently become the first one."""
+    rows = [BASE | {"action": "", "status": "", "closed": "", "told": "", "message": ""},
+            BASE | {"id": "2"},
+            BASE | {"text": "Des hommes armés près de l'école.", "action": "Patrouille"},
+            BASE | {"id": "2", "action": "Une autre action"},
+            BASE | {"id": "2"}]  # the very same row again: nothing new, not an error
+    result = run(session, places.admin, _file(rows), parse_mapping(MAPPING),
+                 batch_size=batch_size, dry_run=dry_run)
+    assert (result.imported, result.duplicates, result.rejected) == (2, 1, 2)
+    assert [(r.line, r.reason) for r in result.rejections] == [
+        (4, "the same id as line 2 with a different input: each input needs an id of its own"),
+        (5, "the same id as line 3 with a different action: each action needs an id of its own")]
+    if not dry_run:
+        texts = sorted(t for (t,) in session.execute(select(Input.original_text)))
+        assert texts == ["Le forage est en panne.", "Le forage est en panne."]
+        assert sorted(t for (t,) in session.execute(select(Action.title))) == ["Réparation"]
+
+
+def test_one_input_with_several_actions_by_their_own_uids(session: Session, places: Places) -> None:
+    """Rows that repeat an input's id, each with an action of its own uid (a file that
+    gives uids), are one input with several actions."""
+    m = parse_mapping(MAPPING.replace('not_possible_reason = { column = "reason" }',
+                                      'uid = { column = "reason" }'))
+    rows = [BASE | {"status": "planned", "closed": "", "told": "", "message": "",
+                    "reason": "6b1a1a46-5d3c-4b8e-9a5e-0f6f0f6f0f61"},
+            BASE | {"action": "Deuxième action", "status": "planned", "closed": "", "told": "",
+                    "message": "", "reason": "6b1a1a46-5d3c-4b8e-9a5e-0f6f0f6f0f62"}]
+    result = run(session, places.admin, _file(rows), m)
+    assert (result.imported, result.rejected) == (2, 0), result.rejections
+    assert (count(session, Input), count(session, Action)) == (1, 2)

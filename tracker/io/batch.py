@@ -31,6 +31,7 @@ _in, _ac, _rb = Input.__table__, Action.__table__, ReportBack.__table__
 _ai, _rbi = ActionInput.__table__, ReportBackInput.__table__
 
 IMPORTED, DUPLICATE, REJECTED = "imported", "duplicate", "rejected"
+_LOW = 0xFFFFFFFF
 
 Ref = tuple[str, int]  # ("id", database id) or ("new", index among this batch's new records)
 Pair = tuple[Ref, Ref, RowPlan]  # (action or report-back, input, the row that links them)
@@ -82,6 +83,33 @@ class Classifier:
         self._memory: dict[tuple[str, str], Ref] = {}
         self._seen: set[tuple[str, Ref, Ref]] = set()
         self._virtual = 0
+        # Every record a row of the run named, as hash of (part, uid) -> line << 32 | hash
+        # of its content: ints, so a file of a million rows holds a hundred bytes a row.
+        self._content: dict[int, int] = {}
+
+    def _contradiction(self, plan: RowPlan) -> str | None:
+        """Why ``plan`` cannot go in when a record it names by id (a log's number, or a
+        uid the file gives) was named by an earlier row of the run with other content:
+        an id names one record, so the second row would silently become the first's."""
+        parts = [(name, item.uid, _digest(item.values, extra))
+                 for name, item, extra in (
+                     ("input", plan.input, plan.input and tuple(plan.input.theme_codes)),
+                     ("action", plan.action, ()),  # how it links is the link's
+                     ("report-back", plan.report_back,
+                      plan.report_back and tuple(sorted(plan.report_back.messages.items()))))
+                 if item is not None]
+        found = []
+        for name, uid, digest in parts:
+            key = hash((name, uid))
+            seen = self._content.get(key)
+            if seen is not None and seen & _LOW != digest:
+                return (f"the same id as line {seen >> 32} with a different {name}: "
+                        f"each {name} needs an id of its own")
+            found.append((key, seen, digest))
+        for key, seen, digest in found:
+            if seen is None:
+                self._content[key] = plan.line << 32 | digest
+        return None
 
     def _new(self, made: list[RowPlan], plan: RowPlan) -> Ref:
         if self.dry_run:
@@ -148,6 +176,10 @@ class Classifier:
         seen_links: set[tuple[str, Ref, Ref]] = self._seen if self.dry_run else set()
         outcomes = batch.outcomes
         for plan in plans:
+            problem = self._contradiction(plan)
+            if problem:
+                outcomes.append(Outcome(REJECTED, problem))
+                continue
             new = any(k in self.pending for k in plan.new_places)
             iref: Ref | None = None
             if plan.input:
@@ -188,3 +220,8 @@ class Classifier:
                 new = True
             outcomes.append(Outcome(IMPORTED if new else DUPLICATE))
         return batch
+
+
+def _digest(values: dict[str, Any], extra: Any) -> int:
+    """32 bits of a record's content (its values are scalars: text, numbers, dates)."""
+    return hash((tuple(sorted(values.items())), extra)) & _LOW
