@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from tests.utils.factories import T0, World, build_world, make_input
 from tests.utils.hostile import HOSTILE, SHORT
+from tracker.errors import ValidationError
 from tracker.i18n import LOCALES
 from tracker.io.exporter import WHATS, export_bytes
 from tracker.io.spreadsheet import _FORMULA_START
@@ -87,3 +88,25 @@ def test_every_hostile_text_is_exported_whole(session: Session, world: World, fm
     for name, text in HOSTILE.items():
         expected = "'" + text if name in FORMULAS else text
         assert expected in cells, f"{name} missing or altered"
+
+
+def test_a_control_character_cannot_hide_a_formula_from_a_sheet(session: Session) -> None:
+    """A sheet cannot hold control characters, so they are dropped; the formula check
+    comes after that, or "\\x01=…" would reach the sheet as a live "=…"."""
+    w = build_world(session)
+    item = make_input(session, w.officer, w.town, original_text='\x01=HYPERLINK("http://x.example/","y")')
+    create_action(session=session, actor=w.officer, input_ids=[item.id], data={
+        "kind_code": "qip", "title": "\x02=1+1", "created_at": T0 + timedelta(hours=1)})
+    for what in ("inputs", "actions"):
+        values = _xlsx_cells(export_bytes(session, w.admin, what=what, format="xlsx"))
+        assert {'\'=HYPERLINK("http://x.example/","y")', "'=1+1"} & set(values), what
+
+
+def test_a_text_longer_than_a_sheet_cell_is_not_cut(session: Session) -> None:
+    w = build_world(session)
+    text = "Le forage est en panne." * 2000  # 46,000 characters
+    make_input(session, w.officer, w.town, original_text=text)
+    with pytest.raises(ValidationError, match="export as CSV"):
+        export_bytes(session, w.admin, what="inputs", format="xlsx")
+    whole = text in _csv_cells(export_bytes(session, w.admin, what="inputs"))
+    assert whole, "the CSV keeps every character"

@@ -153,6 +153,29 @@ def test_rejects_file_can_be_fixed_and_imported(session: Session, places: Places
     assert (fixed.imported, fixed.rejected) == (1, 0)
 
 
+def test_a_rejects_file_opens_inert_and_imports_back_exactly(session: Session, places: Places,
+                                                             tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Rejects are opened in a spreadsheet to be fixed: no cell may run as a formula there,
+    and the apostrophes that stop them are taken off again when the file comes back."""
+    rows = read_rows(LOG)
+    text = rows[0].index("Issue raised")
+    rows[2][1] = '=HYPERLINK("http://x.example/","31/02/2026")'
+    rows[2][text] = "-- la route est coupée, +3 ponts"
+    result = run(session, places.admin, csv_bytes(rows), mapping("spreadsheet_log"))
+    assert (result.imported, result.rejected) == (7, 1)
+    path = tmp_path / "rejects.csv"
+    write_rejects(result, path)
+    written = read_rows(path)
+    assert not [c for row in written for c in row if c.startswith(("=", "+", "-", "@"))]
+    assert written[1][3 + text] == "'-- la route est coupée, +3 ponts"
+    written[1][4] = "04/02/2026"
+    path.write_bytes(csv_bytes(written, bom=True))
+    assert run(session, places.admin, path, mapping("spreadsheet_log")).imported == 1
+    stored = session.exec(select(Input.original_text).where(
+        Input.original_text.startswith("-- la route"))).all()  # type: ignore[attr-defined]
+    assert stored == ["-- la route est coupée, +3 ponts"]
+
+
 def test_an_officer_cannot_create_places(session: Session, places: Places) -> None:
     result = run(session, places.officer, LOG, mapping("spreadsheet_log"))
     assert result.rejected == 1 and "only an admin may add places" in result.rejections[0].reason

@@ -31,7 +31,7 @@ from sqlmodel import Session
 from tracker.access import visible_inputs
 from tracker.errors import ValidationError
 from tracker.io.lookup import SHOWN_SEPARATOR
-from tracker.io.spreadsheet import _FORMULA_START, neutralise
+from tracker.io.spreadsheet import safe_text
 from tracker.loop import loop_state_expr
 from tracker.metrics import Filters, scope
 from tracker.models import (
@@ -47,6 +47,7 @@ from tracker.models import (
 )
 from tracker.register import visible_actions
 
+XLSX_CELL_LIMIT = 32_767  # characters; a spreadsheet program cuts a longer cell
 WHATS = ("inputs", "actions", "report-backs", "all")
 FORMATS = ("csv", "xlsx")
 _CHUNK = 2000
@@ -95,13 +96,6 @@ class ExportSummary:
     format: str
     rows: int
     path: str | None = None
-
-
-def safe_text(value: str) -> str:
-    """Neutralise a formula; an apostrophe already before one is doubled (reversible)."""
-    if value.startswith("'") and value.lstrip("'").startswith(_FORMULA_START):
-        return "'" + value
-    return str(neutralise(value))
 
 
 def cell(value: Any) -> Any:
@@ -358,9 +352,18 @@ def _write_xlsx(columns: list[str], data: Iterator[dict[str, Any]], out: str | P
     sheet.append(columns)
     count = 0
     for row in data:
-        values = [cell(row.get(c)) for c in columns]
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
-                      for v in values])
+        # Characters a sheet cannot hold go before the formula check: "\x01=1+1" would
+        # otherwise reach the sheet as the formula "=1+1".
+        values = [cell(ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
+                  for v in (row.get(c) for c in columns)]
+        for column, v in zip(columns, values, strict=True):
+            if isinstance(v, str) and len(v) > XLSX_CELL_LIMIT:
+                raise ValidationError(
+                    f"{what} {row.get('uid') or row.get('id') or ''}: its {column} holds "
+                    f"{len(v):,} characters, more than a spreadsheet cell keeps "
+                    f"({XLSX_CELL_LIMIT:,}): export as CSV, which keeps every character",
+                    field="format")
+        sheet.append(values)
         count += 1
     book.save(out)
     return count

@@ -30,13 +30,16 @@ from tracker.errors import StorageError
 from tracker.io.columns import bind
 from tracker.io.lookup import SHOWN_SEPARATOR, PlaceError, Reference
 from tracker.io.mapping import Mapping, MappingError
-from tracker.io.plans import Rejection, RowPlan
+from tracker.io.plans import Rejection, RowPlan, unescape_formula
 from tracker.io.readers import Source, Table, open_table
 from tracker.io.rows import RowConverter
+from tracker.io.spreadsheet import safe_text
 from tracker.io.writer import DUPLICATE, IMPORTED, REJECTED, BatchWriter, Outcome
 from tracker.models import ImportRun, User
 from tracker.sqltypes import utcnow
 
+# The first columns of a rejects file, before the row's own cells.
+REJECTS_HEAD = ("rejected_line", "rejected_column", "rejected_reason")
 BATCH_SIZE = 1000
 
 
@@ -117,7 +120,11 @@ def _prepare(session: Session, actor: User, table: Table, mapping: Mapping,
              strict: bool) -> tuple[RowConverter, Reference]:
     """Everything that can make the whole file unusable is checked here, before any row."""
     require_writer(actor)
-    getters = bind(mapping, table.headers)
+    headers = table.headers
+    if headers[:len(REJECTS_HEAD)] == list(REJECTS_HEAD):  # a fixed rejects file, as written
+        mapping = mapping.with_source(formula_escape=True)
+        headers = [unescape_formula(h) for h in headers]
+    getters = bind(mapping, headers)
     ref = Reference.load(session, actor)
     session.rollback()  # end the read transaction (on SQLite it would hold the write lock)
     parent = mapping.source.parent
@@ -292,9 +299,11 @@ def write_rejects(result: ImportResult, out: str | Path | IO[str]) -> int:
         handle = out
     try:
         writer = csv.writer(handle)
-        writer.writerow(["rejected_line", "rejected_column", "rejected_reason", *result.headers])
+        writer.writerow([*REJECTS_HEAD, *(safe_text(h) for h in result.headers)])
         for r in result.rejections:
-            writer.writerow([r.line, r.column, r.reason, *r.cells])
+            # Opened in a spreadsheet to be fixed: a cell must never run as a formula.
+            writer.writerow([r.line, safe_text(r.column), safe_text(r.reason),
+                             *(safe_text(c) for c in r.cells)])
     finally:
         if close:
             handle.close()

@@ -13,5 +13,13 @@ def neutralise(value: object) -> object:
     return value
 
 
+def safe_text(value: str) -> str:
+    """Neutralise a formula; an apostrophe already before one is doubled (reversible:
+    ``tracker.io.plans.unescape_formula`` takes exactly one off)."""
+    if value.startswith("'") and value.lstrip("'").startswith(_FORMULA_START):
+        return "'" + value
+    return str(neutralise(value))
+
+
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.map(neutralise) if not frame.empty else frame
