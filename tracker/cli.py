@@ -4,9 +4,12 @@ Every failure the user can fix (a bad URL, an unwritable folder, a bad date) end
 with one plain sentence on stderr and exit status 1, never a traceback.
 """
 
+import contextlib
 import json
+import os
 import sys
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -135,7 +138,6 @@ def _show(value: Any) -> str:
 @plain_errors
 def serve(ctx: click.Context, with_demo: bool, port: int, demo_inputs: int) -> None:
     """Run the dashboard (Streamlit) on PORT."""
-    import os
 
     from tracker.settings import PROJECT_ROOT
 
@@ -234,6 +236,8 @@ def import_command(ctx: click.Context, file: str, mapping_path: str, dry_run: bo
     from tracker.io.mapping import load_mapping
 
     mapping = load_mapping(mapping_path)
+    if rejects:
+        _check_writable(rejects)  # before the import: its rows are in once it has run
     engine = _engine(ctx)
     init_database(engine)
     with Session(engine) as session:
@@ -241,7 +245,12 @@ def import_command(ctx: click.Context, file: str, mapping_path: str, dry_run: bo
         result = import_file(session, actor, file, mapping, dry_run=dry_run, strict=strict,
                              batch_size=batch_size)
     if rejects:
-        write_rejects(result, rejects)
+        try:
+            write_rejects(result, rejects)
+        except OSError as exc:  # the folder went away or filled up meanwhile
+            click.echo(f"The rejects file {rejects} could not be written ({exc.strerror}); "
+                       "the rejected rows are listed below.", err=True)
+            rejects = None
     if as_json:
         click.echo(json.dumps(result.as_dict() | {"rejects_file": rejects}, ensure_ascii=False))
         return
@@ -259,6 +268,15 @@ def import_command(ctx: click.Context, file: str, mapping_path: str, dry_run: bo
         if result.rejected > 10:
             click.echo(f"  ... and {result.rejected - 10} more (--rejects FILE lists them all)",
                        err=True)
+
+
+def _check_writable(path: str) -> None:
+    """A file the command will write, checked before it changes anything."""
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"the folder {folder} does not exist", param_hint="--rejects")
+    if not os.access(folder, os.W_OK) or (Path(path).exists() and not os.access(path, os.W_OK)):
+        raise click.BadParameter(f"{path} cannot be written here", param_hint="--rejects")
 
 
 @cli.command("export")
@@ -287,8 +305,6 @@ def export_command(ctx: click.Context, out: str, fmt: str | None, what: str,
 
     Only what the acting user's role may see is written; text that a spreadsheet would
     run as a formula is neutralised; dates are ISO 8601 in UTC."""
-    import os
-    from pathlib import Path
 
     from tracker.io.exporter import export
 
@@ -311,7 +327,8 @@ def export_command(ctx: click.Context, out: str, fmt: str | None, what: str,
         except OSError as exc:
             raise HearbackError(f"cannot write {out}: {exc.strerror}") from exc
         finally:
-            partial.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a read-only folder: the message above says it
+                partial.unlink(missing_ok=True)
     click.echo(f"Exported {summary.rows} rows ({what}, {fmt}) to {out}")
 
 

@@ -74,13 +74,38 @@ def test_dry_run_and_rejects(db: str, tmp_path: Path) -> None:
      "--since is after --until"),
     (["export", "--out", "x.csv", "--area", "Atlantis"], "unknown place 'Atlantis'"),
     (["export", "--out", "/proc/none/x.csv"], "cannot write /proc/none/x.csv"),
+    (["import", LOG, "--mapping", LOG_MAP, "--rejects", "/no/such/folder/r.csv"],
+     "the folder /no/such/folder does not exist"),
 ], ids=["no-mapping", "no-file", "wrong-mapping", "no-user", "viewer", "reversed",
-        "unknown-area", "unwritable"])
+        "unknown-area", "unwritable", "rejects-nowhere"])
 def test_plain_errors(db: str, args: list[str], message: str) -> None:
     result = CliRunner().invoke(cli, ["--db", db, *args], obj={}, catch_exceptions=False)
     assert result.exit_code != 0
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_rejects_file_nowhere_stops_before_the_import(db: str) -> None:
+    """Checked first: once the import has run its rows are in, and a crash on the rejects
+    file would hide the summary of what went in."""
+    run("--db", db, "import", LOG, "--mapping", LOG_MAP, "--rejects", "/no/such/folder/r.csv")
+    code, out, _ = run("--db", db, "import", LOG, "--mapping", LOG_MAP, "--json")
+    assert code == 0 and json.loads(out)["imported"] == 8  # nothing went in the first time
+
+
+def test_export_to_a_read_only_folder_says_so(db: str, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a read-only file system even removing the half-written file fails: the message
+    must still be the export's, not that clean-up's traceback."""
+    def refused(*_args: object, **_kw: object) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr("tracker.cli.os.replace", refused)
+    monkeypatch.setattr(Path, "unlink", refused)
+    result = CliRunner().invoke(cli, ["--db", db, "export", "--out", str(tmp_path / "x.csv")],
+                                obj={}, catch_exceptions=False)
+    assert result.exit_code != 0 and "cannot write" in result.output
+    assert "Read-only file system" in result.output and "Traceback" not in result.output
 
 
 def test_export_before_init_says_what_to_do(tmp_path: Path) -> None:

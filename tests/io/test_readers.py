@@ -59,6 +59,11 @@ def test_a_wrong_encoding_is_refused_not_half_read() -> None:
         open_table(csv_bytes(ACCENTS, encoding="cp1252"), name="f.csv", encoding="utf-8")
     with pytest.raises(FileProblem, match="unknown encoding"):
         open_table(csv_bytes(ACCENTS), name="f.csv", encoding="klingon")
+    # "utf-16" needs a byte-order mark to know the byte order: without one it is refused
+    # with the same message, not a decoder's traceback.
+    for data in (csv_bytes(ACCENTS, encoding="cp1252"), csv_bytes(ACCENTS, encoding="utf-16-le")):
+        with pytest.raises(FileProblem, match="not utf-16 text"):
+            open_table(data, name="f.csv", encoding="utf-16")
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])

@@ -169,11 +169,15 @@ def _check_decodes(data: IO[bytes], encoding: str) -> None:
         for chunk in iter(lambda: data.read(1 << 20), b""):
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        raise FileProblem(f"the file is not {encoding} text ({exc.reason}); "
+    except UnicodeError as exc:  # a decode error, or UTF-16 with no byte-order mark
+        raise FileProblem(f"the file is not {encoding} text ({_why(exc)}); "
                           "fix [source] encoding or leave it out to detect it") from exc
     finally:
         data.seek(0)
+
+
+def _why(exc: UnicodeError) -> str:
+    return exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
 
 
 def sniff_delimiter(lines: list[str]) -> str:
@@ -203,8 +207,8 @@ def _open_csv(data: IO[bytes], name: str, encoding: str | None, delimiter: str |
     try:
         sample = text.read(65536)
         text.seek(0)
-    except UnicodeDecodeError as exc:
-        raise FileProblem(f"the file is not {encoding} text ({exc.reason}); "
+    except UnicodeError as exc:
+        raise FileProblem(f"the file is not {encoding} text ({_why(exc)}); "
                           "set [source] encoding") from exc
     if encoding.startswith("utf-16") and sample.startswith("\ufeff"):
         sample = sample[1:]
