@@ -44,6 +44,15 @@ def form_errors(loc: Localizer, form: str, known: set[str]) -> None:
             st.error(md(loc.gettext(message)), icon="⚠️")
 
 
+def clear_errors(*forms: str, prefix: str = "") -> None:
+    """Forget the errors of ``forms`` (and of every form named ``prefix…``): they were
+    about another record, and would show on this one as if it had failed."""
+    for key in [k for k in st.session_state if isinstance(k, str) and k.endswith("_errors")]:
+        name = key.removesuffix("_errors")
+        if name in forms or (prefix and name.startswith(prefix)):
+            del st.session_state[key]
+
+
 def flash() -> None:
     """A one-time success message after a save (the rerun would otherwise lose it)."""
     message = st.session_state.pop("flash", None)

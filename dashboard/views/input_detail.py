@@ -4,7 +4,7 @@ from datetime import UTC, datetime, time
 
 import streamlit as st
 
-from dashboard.components.forms import field_error, flash, form_errors, run_write
+from dashboard.components.forms import clear_errors, field_error, flash, form_errors, run_write
 from dashboard.components.labels import code_formatter, term_formatter, term_label
 from dashboard.components.protection import protection_panel
 from dashboard.context import page_context
@@ -40,14 +40,24 @@ STEPS = [LoopState.RECEIVED, LoopState.ACKNOWLEDGED, LoopState.IN_ACTION, LoopSt
 
 st.title(_("Input detail"))
 flash()
-asked = st.query_params.get("id") or st.session_state.get("detail_id")
+linked = st.query_params.get("id")
+if linked and linked != st.session_state.get("detail_link"):
+    # A link to an input (from a list, or "asked before" on this very page) wins over the
+    # number last typed: the box keeps its own value otherwise, whatever ``value`` says.
+    st.session_state["detail_link"] = linked
+    st.session_state.pop("detail_pick", None)
+asked = linked or st.session_state.get("detail_id")
 chosen = st.number_input(_("Input number"), min_value=1, step=1, key="detail_pick",
                          value=int(asked) if asked and str(asked).isdigit() else None)
 if not chosen:
     st.info(_("Open an input from My follow-ups, or type its number."))
     st.stop()
 input_id = int(chosen)
+if st.session_state.get("detail_id") != input_id:
+    clear_errors("ack", "new_action", "link_action", "report_back", prefix="status_")
 st.session_state["detail_id"] = input_id
+if linked != str(input_id):  # the address names the input shown, to share or reload
+    st.query_params["id"] = st.session_state["detail_link"] = str(input_id)
 
 try:
     with read_session(ctx.engine) as session:

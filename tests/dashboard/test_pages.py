@@ -108,6 +108,23 @@ def test_input_detail_create_action_status_and_report_back(app_db: AppDB) -> Non
         assert s.get(Input, 1).closed_at is not None
 
 
+def test_input_detail_follows_a_link_to_another_input_and_forgets_its_errors(app_db: AppDB) -> None:
+    """"Asked before" links open this same page with another ``?id``; what failed on the
+    first input is not shown on the second."""
+    at = open_page("views/input_detail.py", id="1")
+    at.checkbox(key="na_public").check()
+    at.text_input(key="na_title").input("Réparer le forage")
+    click(at, "Create action")
+    assert any("due date" in e.value for e in at.error)
+    at.query_params["id"] = "2"
+    at.run()
+    assert any("Input #2" in h.value for h in at.subheader), [h.value for h in at.subheader]
+    assert not at.error, [e.value for e in at.error]
+    at.number_input(key="detail_pick").set_value(1).run()  # typed: the address follows
+    assert any("Input #1" in h.value for h in at.subheader)
+    assert at.query_params["id"] == "1" and not at.error
+
+
 def test_input_detail_unknown_input(app_db: AppDB) -> None:
     at = open_page("views/input_detail.py", id="999")
     assert any("no input #999" in e.value for e in at.error)
