@@ -99,3 +99,13 @@ def test_user_add(db: str) -> None:
     assert code == 1 and "taken" in out
     code, out = run("--db", db, "user", "add", "x y", "--role", "viewer", "--no-password")
     assert code == 1 and "username" in out
+
+
+def test_user_update_switches_an_account_off_and_on(db: str) -> None:
+    assert run("--db", db, "user", "add", "bob", "--role", "officer", "--no-password")[0] == 0
+    code, out = run("--db", db, "user", "update", "bob", "--inactive")
+    assert code == 0 and "'bob': role officer, inactive" in out
+    code, out = run("--db", db, "user", "update", "bob", "--active", "--role", "viewer")
+    assert code == 0 and "'bob': role viewer, active" in out
+    code, out = run("--db", db, "user", "update", "ghost", "--inactive")
+    assert code == 1 and "no user 'ghost'" in out and "Traceback" not in out

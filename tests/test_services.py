@@ -542,3 +542,32 @@ def test_status_change_failing_midway_keeps_the_old_status(
     assert row_counts(session) == before
     action = session.get(Action, action_id)
     assert (action.status, action.closed_at) == ("planned", None)  # type: ignore[union-attr]
+
+
+def test_an_account_is_switched_off_and_its_role_changed(session: Session, world: World) -> None:
+    from tracker.access import can_read
+    from tracker.models import User
+    from tracker.services import create_user, update_user
+
+    admin = create_user(session=session, actor=world.admin, data={"username": "ana", "role": "admin"})
+    item = make_input(session, world.officer, world.town)
+    assert can_read(world.officer, item)
+    with pytest.raises(PermissionDenied):
+        update_user(session=session, actor=world.officer, username=world.viewer.username, active=False)
+    off = update_user(session=session, actor=admin, username=world.officer.username, active=False)
+    assert off.active is False and not can_read(off, item)
+    assert session.get(User, world.officer.id).active is False
+    events = [e for e in history(session, entity="user", entity_id=world.officer.id) if e.verb == "update"]
+    assert [(e.before["active"], e.after["active"]) for e in events] == [(True, False)]
+    back = update_user(session=session, actor=admin, username=world.officer.username,
+                       active=True, role="section_head", section_code="civil_affairs")
+    assert (back.active, back.role, back.section_code) == (True, "section_head", "civil_affairs")
+    with pytest.raises(ValidationError, match="no role"):
+        update_user(session=session, actor=admin, username="ana", role="king")
+    with pytest.raises(ValidationError, match="no active admin"):  # ana is the only one
+        update_user(session=session, actor=admin, username="ana", role="viewer")
+    with pytest.raises(ValidationError, match="no active admin"):
+        update_user(session=session, actor=admin, username="ana", active=False)
+    with pytest.raises(ValidationError, match="system account"):
+        update_user(session=session, actor=admin, username=world.admin.username, active=False)
+    assert session.get(User, admin.id).role == "admin"  # every refusal left it as it was

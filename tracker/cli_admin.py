@@ -12,7 +12,7 @@ from tracker.contacts import new_key, purge_contacts
 from tracker.db import read_session
 from tracker.errors import HearbackError
 from tracker.models import User
-from tracker.services import create_user, ensure_system_user
+from tracker.services import create_user, ensure_system_user, update_user
 from tracker.signin import hash_password, set_password
 
 
@@ -71,6 +71,28 @@ def user_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
             raise HearbackError(f"no user {name!r}")
         set_password(session, actor=None, user=found, password=_read_password(password_stdin))
         click.echo(f"Password of {name!r} changed")
+
+
+@user.command("update")
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=None)
+@click.option("--active/--inactive", default=None,
+              help="--inactive switches the account off (it reads nothing; its sessions end).")
+@click.option("--display-name", default=None)
+@click.option("--component", default=None, help="A component code; '' for none.")
+@click.option("--section", default=None, help="A section code; '' for none.")
+@click.pass_context
+@plain_errors
+def user_update(ctx: click.Context, name: str, role: str | None, active: bool | None,
+                display_name: str | None, component: str | None, section: str | None) -> None:
+    """Change the account NAME: its role, unit or name, or switch it off or on again."""
+    engine = _engine(ctx)
+    with Session(engine, expire_on_commit=False) as session:
+        changed = update_user(session=session, actor=ensure_system_user(session), username=name,
+                              role=role, active=active, display_name=display_name,
+                              component_code=component, section_code=section)
+        click.echo(f"User {changed.username!r}: role {changed.role}, "
+                   f"{'active' if changed.active else 'inactive'}")
 
 
 @click.group()

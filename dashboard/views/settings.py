@@ -10,7 +10,8 @@ from dashboard.resources import load_places
 from tracker.codes import LocalityLevel, Role, Setting, TermKind
 from tracker.db import read_session, write_session
 from tracker.reference import people, terms
-from tracker.services import create_locality, create_user, save_term
+from tracker.services import create_locality, create_user, save_term, update_user
+from tracker.services.directory import SYSTEM_USERNAME
 from tracker.signin import hash_password, set_password
 
 ctx = page_context()
@@ -98,6 +99,27 @@ with tab_users:
         st.form_submit_button(_("Add user"), on_click=lambda: run_write(
             "user", _add_user, _("User added.")))
 
+    st.subheader(_("Change a user"))
+    editable = [u for u in users if u.username != SYSTEM_USERNAME]
+    chosen = st.selectbox(_("User"), editable, key="eu_user", index=None,
+                          format_func=lambda u: f"{u.username} ({u.display_name})"
+                          if u.display_name else u.username,
+                          placeholder=_("Choose a user"))
+    if chosen is not None:
+        with st.form("user_edit"):  # keys per user: each shows its own values when chosen
+            c1, c2, c3 = st.columns(3)
+            roles = [r.value for r in Role]
+            c1.selectbox(_("Role"), roles, key=f"eu_role_{chosen.id}",
+                         index=roles.index(chosen.role), format_func=label)
+            c2.text_input(_("Section code"), key=f"eu_section_{chosen.id}",
+                          value=chosen.section_code or "")
+            c3.checkbox(_("Active (an inactive account reads nothing and is signed out)"),
+                        key=f"eu_active_{chosen.id}", value=chosen.active)
+            field_error(loc, "user_edit", "role", "section_code")
+            form_errors(loc, "user_edit", {"role", "section_code"})
+            st.form_submit_button(_("Save user"), on_click=lambda u=chosen: run_write(
+                "user_edit", lambda: _edit_user(u.username, u.id), _("User saved.")))
+
 
 def _save_term() -> None:
     s = st.session_state
@@ -126,3 +148,11 @@ def _add_user() -> None:
         if s.su_password:
             set_password(session, actor=ctx.user, user=created, password=s.su_password)
     s.su_password = ""
+
+
+def _edit_user(username: str, user_id: int) -> None:
+    s = st.session_state
+    with write_session(ctx.engine) as session:
+        update_user(session=session, actor=ctx.user, username=username,
+                    role=s[f"eu_role_{user_id}"], active=s[f"eu_active_{user_id}"],
+                    section_code=s[f"eu_section_{user_id}"].strip())

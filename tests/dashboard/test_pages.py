@@ -5,6 +5,7 @@ from sqlmodel import Session, func, select
 
 from tests.dashboard.conftest import AppDB, click, open_page
 from tracker.models import Action, Input, Locality, ReportBack, User
+from tracker.signin import resume
 
 PAGES = [
     "views/log_input.py", "views/follow_ups.py", "views/input_detail.py", "views/actions.py",
@@ -157,6 +158,31 @@ def test_settings_add_place_and_user(app_db: AppDB) -> None:
     click(at, "Add user")
     with Session(app_db.engine) as s:
         assert s.exec(select(User).where(User.username == "new.officer")).one().role == "officer"
+
+
+def test_settings_switch_a_user_off_and_change_a_role(app_db: AppDB) -> None:
+    """Staff rotate out: their account is switched off (and signed out), never deleted."""
+    w = app_db.world
+    at = open_page("views/settings.py", as_user="admin")
+    officer = next(o for o in at.selectbox(key="eu_user").options if w.officer.username in o)
+    at.selectbox(key="eu_user").set_value(
+        next(u for u in at.selectbox(key="eu_user").options if u == officer)).run()
+    at.checkbox(key=f"eu_active_{w.officer.id}").uncheck()
+    click(at, "Save user")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with Session(app_db.engine) as s:
+        assert s.get(User, w.officer.id).active is False
+    assert resume(app_db.engine, app_db.tokens["officer"]) is None  # signed out at once
+    at.selectbox(key="eu_user").set_value(
+        next(u for u in at.selectbox(key="eu_user").options if w.viewer.username in u)).run()
+    at.selectbox(key=f"eu_role_{w.viewer.id}").set_value("officer")
+    at.text_input(key=f"eu_section_{w.viewer.id}").input("no_such_section")
+    click(at, "Save user")
+    assert any("unknown section" in e.value for e in at.error), [e.value for e in at.error]
+    at.text_input(key=f"eu_section_{w.viewer.id}").input("")
+    click(at, "Save user")
+    with Session(app_db.engine) as s:
+        assert s.get(User, w.viewer.id).role == "officer"
 
 
 @pytest.mark.parametrize("who", ["officer", "viewer", "leader"])

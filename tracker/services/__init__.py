@@ -17,6 +17,7 @@ from tracker.services.directory import (
     create_user,
     ensure_system_user,
     save_term,
+    update_user,
 )
 from tracker.services.inputs import acknowledge_input, edit_input, record_input
 from tracker.services.report_backs import record_report_back
@@ -40,4 +41,5 @@ __all__ = [
     "shared_with",
     "unlink_action",
     "unshare_input",
+    "update_user",
 ]

@@ -2,16 +2,18 @@
 
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from tracker.access import require_admin
 from tracker.audit import record_event, snapshot
 from tracker.codes import LEVEL_DEPTH, LocalityLevel, Role, TermKind
 from tracker.errors import ValidationError
-from tracker.models import Locality, Term, User
+from tracker.models import Locality, Term, User, UserSession
 from tracker.rollups import build as rollups
 from tracker.services._unit import require_locality, require_term, unit_of_work
 from tracker.shapes import LocalityCreate, UserCreate, parse
+from tracker.sqltypes import utcnow
 
 SYSTEM_USERNAME = "system"
 
@@ -51,6 +53,57 @@ def create_user(*, session: Session, actor: User | None, data: UserCreate | dict
         record_event(session, actor=actor, verb="create", entity="user", entity_id=user.id,
                      entity_uid=user.uid,
                      after=snapshot(user, ["username", "display_name", "role", "section_code"]))
+    return user
+
+
+def update_user(*, session: Session, actor: User, username: str, role: str | None = None,
+                active: bool | None = None, display_name: str | None = None,
+                section_code: str | None = None, component_code: str | None = None) -> User:
+    """Change an account's role, name or unit, or switch it off (staff rotate out; an
+    account is never deleted, as the trail names who did what). An inactive account reads
+    nothing and its open sessions end; the mission keeps at least one active admin."""
+    require_admin(actor)
+    with unit_of_work(session):
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise ValidationError(f"no user {username!r}", field="username")
+        if user.username == SYSTEM_USERNAME:
+            raise ValidationError("the system account cannot be changed", field="username")
+        fields = ["display_name", "role", "component_code", "section_code", "active"]
+        before = snapshot(user, fields)
+        was_admin = user.active and user.role == Role.ADMIN.value
+        if role is not None:
+            if role not in {r.value for r in Role}:
+                raise ValidationError(f"no role {role!r}: use one of "
+                                      f"{', '.join(r.value for r in Role)}", field="role")
+            user.role = role
+        if active is not None:
+            user.active = active
+        if display_name is not None:
+            user.display_name = parse(UserCreate, {"username": user.username, "role": user.role,
+                                                   "display_name": display_name}).display_name
+        if section_code is not None:
+            require_term(session, TermKind.SECTION, section_code or None, "section_code")
+            user.section_code = section_code or None
+        if component_code is not None:
+            require_term(session, TermKind.COMPONENT, component_code or None, "component_code")
+            user.component_code = component_code or None
+        session.add(user)
+        session.flush()
+        if was_admin and not (user.active and user.role == Role.ADMIN.value) and session.exec(
+                select(User.id).where(User.role == Role.ADMIN.value, User.active.is_(True),  # type: ignore[attr-defined]
+                                      User.username != SYSTEM_USERNAME)).first() is None:
+            raise ValidationError("the mission would be left with no active admin: make "
+                                  "another account admin first", field="role")
+        after = snapshot(user, fields)
+        if after == before:
+            return user
+        if not user.active:  # its open sessions end now, not at their next page view
+            session.execute(update(UserSession).where(
+                UserSession.user_id == user.id, UserSession.ended_at.is_(None))  # type: ignore[arg-type,union-attr]
+                .values(ended_at=utcnow(), end_reason="disabled"))
+        record_event(session, actor=actor, verb="update", entity="user", entity_id=user.id,
+                     entity_uid=user.uid, before=before, after=after)
     return user
 
 
