@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import streamlit as st
 from sqlalchemy import Engine
 
+from dashboard.components.labels import code_formatter
 from dashboard.resources import after_write, get_engine, load_user
 from tracker.codes import Role
 from tracker.escaping import md
@@ -91,7 +92,7 @@ def account_box(loc: Localizer, user: User) -> None:
     _ = loc.gettext
     name = user.display_name or user.username
     # A display name is user text: escaped, never read as Markdown (tracker/escaping.py).
-    st.sidebar.caption(md(_("Signed in as {name} ({role})", name=name, role=_(user.role))))
+    st.sidebar.caption(md(_("Signed in as {name} ({role})", name=name, role=code_formatter(loc)(user.role))))
     if st.sidebar.button(_("Sign out"), key="_sign_out", on_click=_sign_out,
                          icon=":material/logout:") and oidc_configured():
         st.logout()

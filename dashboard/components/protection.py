@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard.components.forms import field_error, form_errors, run_write
+from dashboard.components.labels import code_formatter
 from dashboard.context import PageContext
 from dashboard.resources import contact_key, load_people
 from tracker.codes import Role, Sensitivity
@@ -50,7 +51,8 @@ def protection_panel(ctx: PageContext, input_id: int) -> None:
         if restricted:
             people = {p.id: p for p in load_people() if p.active and p.id != item.recorded_by_id
                       and p.role != Role.ADMIN}
-            name = {i: f"{p.display_name or p.username} ({_(p.role)})" for i, p in people.items()}
+            role = code_formatter(ctx.loc)
+            name = {i: f"{p.display_name or p.username} ({role(p.role)})" for i, p in people.items()}
             st.multiselect(_("Also readable by"), list(name), default=[i for i in shares if i in name],
                            format_func=name.get, key="pp_share")
             field_error(ctx.loc, "pp", "user_id")

@@ -48,3 +48,10 @@ def test_arabic_injects_right_to_left_style(app_db: AppDB) -> None:
     assert "direction: rtl" in styles
     at_fr = open_page("views/follow_ups.py", lang="fr")
     assert "direction: rtl" not in "\n".join(h.proto.body for h in at_fr.get("html"))
+
+
+@pytest.mark.parametrize("locale", [loc for loc in COMPLETE_LOCALES if loc != "en"])
+def test_the_signed_in_role_is_named_in_the_language(app_db: AppDB, locale: str) -> None:
+    at = open_page("views/follow_ups.py", lang=locale)
+    caption = " ".join(c.value for c in at.sidebar.caption)
+    assert Localizer(locale).gettext("Officer") in caption and "(officer)" not in caption
