@@ -280,6 +280,16 @@ def test_locality_history_of_a_region(session: Session, world: World, brief: dic
     assert [r.loop_state for r in got.recent] == [
         LoopState.RECEIVED, LoopState.ACTIONED, LoopState.ACTIONED, LoopState.IN_ACTION,
         LoopState.CLOSED]
+    # Enough to act on in the handover list: themes, urgency, deadline, overdue.
+    assert [r.theme_codes for r in got.recent] == [
+        ("basic_services",), ("conduct",), ("security",), ("basic_services", "health"),
+        ("basic_services",)]
+    assert {r.urgency for r in got.recent} == {"medium"}
+    assert all(r.respond_by is not None for r in got.recent)
+    assert not any(r.overdue for r in got.recent)  # 20 days on: within the service level
+    later = locality_history(session=session, actor=world.admin, locality_id=world.north.id,
+                             now=T0 + timedelta(days=400))
+    assert [r.overdue for r in later.recent] == [True, True, True, True, False]  # one closed
     (rb,) = got.report_backs
     assert (rb.reported_at, rb.method, rb.languages) == (h(8), "radio", ("fr", "ln"))
 

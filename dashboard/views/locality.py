@@ -77,7 +77,8 @@ c2.dataframe(pd.DataFrame([{_("Section"): term_label(loc, TermKind.SECTION, c.co
              hide_index=True, width="stretch")
 
 st.subheader(_("Latest inputs"))
-st.dataframe(queue_frame(loc, h.recent), hide_index=True, width="stretch")
+st.dataframe(queue_frame(loc, h.recent), hide_index=True, width="stretch",
+             column_config={"id": st.column_config.NumberColumn("#", format="%d")})
 
 
 def _brief() -> bytes:

@@ -31,6 +31,10 @@ class InputBrief:
     type_code: str
     summary: str
     loop_state: LoopState
+    urgency: str = ""
+    respond_by: datetime | None = None
+    theme_codes: tuple[str, ...] = ()
+    overdue: bool = False  # open and past its service level at the time of the read
 
 
 def page(limit: int, offset: int = 0) -> tuple[int, int]:
@@ -64,11 +68,18 @@ def brief_columns() -> tuple[ColumnElement, ...]:
     return (
         Input.id, Input.received_at, Input.locality_id, place.label("locality_name"),  # type: ignore[return-value]
         Input.type_code, summary_expr().label("summary"), loop_state_expr().label("loop_state"),
+        Input.urgency, Input.respond_by, Input.closed_at,
     )
 
 
-def to_brief(row: tuple) -> InputBrief:
-    return InputBrief(row[0], row[1], row[2], row[3] or "", row[4], row[5] or "", LoopState(row[6]))
+def briefs(session: Session, stmt: Select, now: datetime) -> tuple[InputBrief, ...]:
+    """The rows of ``stmt`` (over ``brief_columns``) with their themes, and overdue at ``now``."""
+    rows = list(session.exec(stmt))  # type: ignore[call-overload]
+    themes = themes_by_input(session, [row[0] for row in rows])
+    return tuple(InputBrief(
+        row[0], row[1], row[2], row[3] or "", row[4], row[5] or "", LoopState(row[6]),
+        urgency=row[7], respond_by=row[8], theme_codes=themes.get(row[0], ()),
+        overdue=row[9] is None and row[8] is not None and row[8] < now) for row in rows)
 
 
 def themes_by_input(session: Session, input_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from tracker.access import visible_inputs
 from tracker.models import Input, InputTheme, User
-from tracker.queries._common import InputBrief, brief_columns, moment, page, to_brief
+from tracker.queries._common import InputBrief, brief_columns, briefs, moment, page
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,5 +70,5 @@ def earlier_open_asks(
         .order_by(Input.received_at.desc(), Input.id.desc())  # type: ignore[attr-defined, union-attr]
         .limit(limit)
     )
-    items = tuple(to_brief(row) for row in session.exec(stmt))  # type: ignore[call-overload]
+    items = briefs(session, stmt, moment(None, "now"))
     return AskedBefore(count=int(count), items=items)

@@ -31,11 +31,11 @@ from tracker.queries._common import (
     MAX_PAGE,
     InputBrief,
     brief_columns,
+    briefs,
     get_locality,
     moment,
     page,
     subtree_ids,
-    to_brief,
 )
 
 
@@ -212,6 +212,6 @@ def locality_history(
         not_possible=tuple(NotPossible(*row) for row in session.exec(not_possible_stmt)),  # type: ignore[call-overload]
         channels=_counts(session, Input.channel_code, in_scope),  # type: ignore[arg-type]
         sections=_counts(session, Input.section_code, in_scope),  # type: ignore[arg-type]
-        recent=tuple(to_brief(row) for row in session.exec(recent_stmt)),  # type: ignore[call-overload]
+        recent=briefs(session, recent_stmt, moment(now, "now")),
         report_backs=_report_backs(session, visible_ids, recent),
     )
