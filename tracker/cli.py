@@ -18,11 +18,13 @@ from sqlmodel import Session
 
 from tracker.cli_admin import COMMANDS
 from tracker.cli_base import _engine, init_database, plain_errors
+from tracker.codes import TermKind
 from tracker.db import read_session
 from tracker.errors import HearbackError
 from tracker.metrics import Filters, figures
 from tracker.migrate import current_revision
 from tracker.models import Input, Locality
+from tracker.reference import terms
 from tracker.services import ensure_system_user
 from tracker.settings import get_settings, normalise_url
 
@@ -75,12 +77,30 @@ def _area(session: Session, region: str | None) -> int | None:
     if region is None:
         return None
     if region.isdigit():
+        if session.get(Locality, int(region)) is None:
+            raise HearbackError(f"no place number {region}")
         return int(region)
     found = session.execute(select(Locality.id).where(Locality.name == region)).scalars().all()
     if len(found) != 1:
         raise HearbackError(f"no single place named {region!r}" if found else
                             f"unknown place {region!r}")
     return found[0]
+
+
+def _filters(session: Session, since: datetime | None, until: datetime | None, area: str | None,
+             theme: str | None, channel: str | None, component: str | None) -> Filters:
+    """The filters of ``metrics`` and ``export``, every code checked: a mistyped one would
+    otherwise give zeros or an empty file that look like a true answer."""
+    for option, kind, code in (("--theme", TermKind.THEME, theme),
+                               ("--channel", TermKind.CHANNEL, channel),
+                               ("--component", TermKind.COMPONENT, component)):
+        if code is not None:
+            known = [t.code for t in terms(session, kind)]
+            if code not in known:
+                raise click.BadParameter(f"no {kind.value} {code!r}; known: {', '.join(known)}",
+                                         param_hint=option)
+    return Filters(since=_day(since), until=_day(until), area_id=_area(session, area),
+                   theme_code=theme, channel_code=channel, component_code=component)
 
 
 @cli.command()
@@ -103,10 +123,7 @@ def metrics(ctx: click.Context, as_json: bool, since: datetime | None, until: da
     if current_revision(engine) is None:
         raise HearbackError("the database is not set up yet: run `hearback init` first")
     with read_session(engine) as session:
-        filters = Filters(
-            since=_day(since), until=_day(until), area_id=_area(session, area),
-            theme_code=theme, channel_code=channel, component_code=component,
-        )
+        filters = _filters(session, since, until, area, theme, channel, component)
         result = figures(session, filters, silence_days=get_settings().silence_days).as_dict()
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
@@ -318,8 +335,7 @@ def export_command(ctx: click.Context, out: str, fmt: str | None, what: str,
     partial = target.with_name(target.name + ".part")
     with read_session(engine) as session:
         actor = _actor(session, as_user)
-        filters = Filters(since=_day(since), until=_day(until), area_id=_area(session, area),
-                          theme_code=theme, channel_code=channel, component_code=component)
+        filters = _filters(session, since, until, area, theme, channel, component)
         try:
             summary = export(session, actor, what=what, format=fmt, out=partial,
                              filters=filters)

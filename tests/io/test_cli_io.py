@@ -76,8 +76,13 @@ def test_dry_run_and_rejects(db: str, tmp_path: Path) -> None:
     (["export", "--out", "/proc/none/x.csv"], "cannot write /proc/none/x.csv"),
     (["import", LOG, "--mapping", LOG_MAP, "--rejects", "/no/such/folder/r.csv"],
      "the folder /no/such/folder does not exist"),
+    (["export", "--out", "x.csv", "--theme", "nonsense"], "no theme 'nonsense'; known: "),
+    (["export", "--out", "x.csv", "--channel", "Town_Hall"], "no channel 'Town_Hall'"),
+    (["metrics", "--component", "navy"], "no component 'navy'"),
+    (["export", "--out", "x.csv", "--area", "99999"], "no place number 99999"),
 ], ids=["no-mapping", "no-file", "wrong-mapping", "no-user", "viewer", "reversed",
-        "unknown-area", "unwritable", "rejects-nowhere"])
+        "unknown-area", "unwritable", "rejects-nowhere", "unknown-theme", "unknown-channel",
+        "unknown-component", "unknown-area-number"])
 def test_plain_errors(db: str, args: list[str], message: str) -> None:
     result = CliRunner().invoke(cli, ["--db", db, *args], obj={}, catch_exceptions=False)
     assert result.exit_code != 0
