@@ -250,3 +250,32 @@ def test_report_backs_export(session: Session, places: Places) -> None:
     assert _csv(export_bytes(session, places.viewer, what="report-backs")) == [row]
     data = export_bytes(session, places.admin, what="report-backs", format="xlsx")
     assert load_workbook(io.BytesIO(data)).sheetnames == ["report-backs"]
+
+
+@pytest.mark.parametrize("importer", ["admin", "officer"])
+def test_a_merge_keeps_who_recorded_each_input(session: Session, importer: str) -> None:
+    """Who recorded an input decides who reads it when restricted: an admin's merge keeps
+    the accounts that exist here; an officer's import cannot say someone else recorded."""
+    import csv
+
+    from tests.io.samples import EXAMPLES, csv_bytes
+    from tracker.services import create_user
+
+    system = ensure_system_user(session)
+    ca1 = create_user(session=session, actor=system, data={"username": "officer.ca1",
+                                                           "role": "officer"})
+    actor = system if importer == "admin" else create_user(
+        session=session, actor=system, data={"username": "amina", "role": "officer"})
+    path = EXAMPLES / "hearback_export.csv"
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    record, uid, name = (rows[0].index(c) for c in ("record", "input_uid", "recorded_by"))
+    by = {r[uid]: r[name] for r in rows[1:] if r[record] == "input"}
+    assert "officer.ca1" in by.values() and len(set(by.values())) > 1
+    places = [rows[0], *(r for r in rows[1:] if r[record] == "locality")]
+    assert run(session, system, csv_bytes(places), mapping("hearback_export")).rejected == 0
+    result = run(session, actor, path, mapping("hearback_export"))
+    assert result.rejected == 0, result.rejections[:2]
+    got = dict(session.execute(select(Input.uid, Input.recorded_by_id)).all())
+    expected = {u: ca1.id if n == "officer.ca1" else system.id for u, n in by.items()}
+    assert got == (expected if importer == "admin" else dict.fromkeys(by, actor.id))

@@ -64,10 +64,13 @@ class Reference:
     _by_path: dict[tuple[str, ...], int] = field(default_factory=dict)
     _by_suffix: dict[tuple[str, ...], set[int]] = field(default_factory=dict)
     pending: dict[int, PendingPlace] = field(default_factory=dict)
+    users: dict[str, int] = field(default_factory=dict)  # active account name -> id
 
     @classmethod
     def load(cls, session: Session, actor: User) -> "Reference":
         ref = cls(actor=actor)
+        ref.users = dict(session.execute(select(User.username, User.id).where(
+            User.active.is_(True))).all())  # type: ignore[attr-defined]
         for kind, code, active, restricted in session.execute(
             select(Term.kind, Term.code, Term.active, Term.restricted)
         ):

@@ -54,6 +54,8 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         "respond_by": FieldSpec(_DT, help="deadline; default: the service level"),
         "acknowledged_at": FieldSpec(_DT),
         "recorded_at": FieldSpec(_DT, help="when it was first entered; default: now"),
+        "recorded_by": FieldSpec(_T, help="user name of who recorded it, kept when an admin "
+                                          "imports and the account exists; else the importer"),
     },
     "action": {
         "uid": FieldSpec("uid", help="rows with the same uid are one action linked to each input"),

@@ -42,7 +42,8 @@ _THEME = TermKind.THEME.value
 _PLACE = {"locality_id": "locality"}
 _NONE: frozenset[int] = frozenset()
 # Fields of [input] that are not InputCreate's (or that it must not see).
-_NOT_SHAPED = frozenset({"uid", "locality", "respond_by", "acknowledged_at", "recorded_at"})
+_NOT_SHAPED = frozenset({"uid", "locality", "respond_by", "acknowledged_at", "recorded_at",
+                         "recorded_by"})
 _ACTION_SHAPED = ("kind_code", "title", "description", "component_code", "section_code", "status",
                   "not_possible_reason", "is_public_commitment", "due_date", "outcome")
 
@@ -281,6 +282,10 @@ class RowConverter:
                 shape["type_code"], shape["urgency"], received),
             acknowledged_at=ack, recorded_at=v.get("recorded_at"),
             urgency=shape["urgency"].value, consent_public=shape["consent_public"].value,
+            # Who recorded it decides who reads it when restricted: a merge keeps them, but
+            # only an admin's import may say someone else recorded a row.
+            recorded_by_id=self.ref.users.get(str(v.get("recorded_by") or "").strip())
+            if self.ref.is_admin else None,
         )
         return InputPlan(values["uid"], key, values, list(themes))
 

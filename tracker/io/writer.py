@@ -236,7 +236,8 @@ class BatchWriter:
             if ack is not None:
                 ack = max(ack, v["received_at"])
             v.update(fact, acknowledged_at=ack, acknowledged_by_id=self.actor.id if ack else None,
-                     recorded_by_id=self.actor.id, recorded_at=v["recorded_at"] or now,
+                     recorded_by_id=v["recorded_by_id"] or self.actor.id,
+                     recorded_at=v["recorded_at"] or now,
                      updated_at=now)
             rows.append(v)
         ids = self._insert(_in, rows)
