@@ -134,7 +134,9 @@ def _prepare(session: Session, actor: User, table: Table, mapping: Mapping,
         except PlaceError as exc:
             raise MappingError(f"[source] parent: {exc}") from exc
         if found is None:
-            raise MappingError(f"[source] parent {parent!r} is not a known place")
+            raise MappingError(f"[source] parent {parent!r} is not a known place: add it "
+                               "under Settings first (or import a file that has it), or "
+                               "change [source] parent in the mapping")
         if not ref.can_hold(found, LocalityLevel.LOCALITY.value):
             raise MappingError(f"[source] parent {parent!r} is a {ref.levels[found]}: "
                                "new places cannot sit under it")
