@@ -70,6 +70,39 @@ def test_spreadsheet_log_goes_in_once(session: Session, places: Places) -> None:
     assert count(session, ActionInput) == 6
 
 
+def test_a_log_updated_since_moves_its_actions_forward_never_back(session: Session,
+                                                                  places: Places) -> None:
+    """A field office keeps one log and imports it every week: a status changed in the
+    log since ("In progress" now "Done") reaches the action; an older copy of the log
+    never undoes what was done since."""
+    from tracker.rollups.build import rollup_drift
+
+    rows = read_rows(LOG)
+    head = rows[0]
+    status, closed = head.index("Status"), head.index("Date closed")
+    run(session, places.admin, csv_bytes(rows), mapping("spreadsheet_log"), name=LOG.name)
+    patrol = session.exec(select(Action).where(Action.title == "Night patrol")).one()
+    assert (patrol.status, patrol.closed_at) == ("in_progress", None)
+    rows[2][status], rows[2][closed] = "Done", "16/02/2026"
+    later = run(session, places.admin, csv_bytes(rows), mapping("spreadsheet_log"), name=LOG.name)
+    assert (later.imported, later.duplicates, later.rejected) == (1, 7, 0)
+    session.refresh(patrol)
+    assert patrol.status == "done" and patrol.closed_at is not None
+    assert patrol.closed_at.date().isoformat() == "2026-02-15"  # Kinshasa midnight, in UTC
+    (event,) = session.exec(select(AuditEvent).where(
+        AuditEvent.verb == "status", AuditEvent.entity_id == patrol.id)).all()
+    assert event.before["status"] == "in_progress" and event.after["status"] == "done"
+    assert "line 3" in event.reason
+    item = session.exec(select(Input).where(Input.original_text.startswith("Des hommes"))).one()
+    assert (item.actions_open, item.last_action_closed_at) == (0, patrol.closed_at)
+    assert facts_drift(session) == [] and rollup_drift(session) == []
+    rows[2][status], rows[2][closed] = "In progress", ""  # last month's copy of the log
+    old = run(session, places.admin, csv_bytes(rows), mapping("spreadsheet_log"), name=LOG.name)
+    assert (old.imported, old.duplicates) == (0, 8)
+    session.refresh(patrol)
+    assert patrol.status == "done"
+
+
 def test_dry_run_counts_the_same_and_writes_nothing(session: Session, places: Places) -> None:
     before = count(session, AuditEvent)
     dry = run(session, places.admin, LOG, mapping("spreadsheet_log"), dry_run=True)

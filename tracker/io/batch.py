@@ -69,6 +69,9 @@ class Batch:
     # (table, id) -> extra columns of actions (status, closed_at) and report-backs
     # (reported_at) already there, for the facts of the new inputs they are linked to.
     state: dict[tuple[str, int], tuple[Any, ...]] = field(default_factory=dict)
+    # Actions already there that a row moves forward (a log updated since its last
+    # import: "in progress" now "done"), with the first row that does.
+    moved: dict[int, RowPlan] = field(default_factory=dict)
 
 
 class Classifier:
@@ -207,6 +210,8 @@ class Classifier:
                 oref: Ref | None = made.get((part, item.uid))
                 if oref is None and item.uid in known_ids:
                     oref = ("id", known_ids[item.uid])
+                    if part == "action" and iref is not None and _moves_forward(batch, oref[1], plan):
+                        new = True
                 if oref is None:
                     oref = made[(part, item.uid)] = self._new(created, plan)
                     new = True
@@ -225,3 +230,20 @@ class Classifier:
 def _digest(values: dict[str, Any], extra: Any) -> int:
     """32 bits of a record's content (its values are scalars: text, numbers, dates)."""
     return hash((tuple(sorted(values.items())), extra)) & _LOW
+
+
+# How far along an action is: a re-imported log moves an action forward, never back (a
+# status set in the app since the log was written stays).
+_STAGE = {"planned": 0, "in_progress": 1, "done": 2, "not_possible": 2}
+
+
+def _moves_forward(batch: Batch, action_id: int, plan: RowPlan) -> bool:
+    """Whether ``plan`` takes a stored action further than it is; noted in ``batch.moved``."""
+    assert plan.action is not None
+    status = batch.state.get(("action", action_id), (None,))[0]
+    if status is None or action_id in batch.moved:
+        return False
+    if _STAGE[plan.action.values["status"]] <= _STAGE[status]:
+        return False
+    batch.moved[action_id] = plan
+    return True

@@ -135,6 +135,7 @@ class BatchWriter:
             return lambda ref: ref[1] if ref[0] == "id" else ids[kind][ref[1]]
 
         touched = self._link(batch, real("input"), real("action"), real("report_back"), now)
+        touched |= self._move_actions(batch, now)
         self._acknowledge_known(batch, now)
         flagged = self._update_repeats()
         # The new inputs are added to their cells once their own facts and flags are
@@ -323,6 +324,29 @@ class BatchWriter:
             self._bulk(_rbi, rows)
         self._events(events)
         return touched
+
+    def _move_actions(self, batch: Batch, now: datetime) -> set[int]:
+        """Take stored actions forward as the rows say (``set_action_status`` for a batch);
+        the inputs they answer, whose loop facts follow."""
+        if not batch.moved:
+            return set()
+        c, fields = _ac.c, ("status", "not_possible_reason", "closed_at", "outcome")
+        stored = {r.id: r for r in self.session.execute(
+            select(c.id, c.uid, c.started_at, *(c[f] for f in fields))
+            .where(c.id.in_(sorted(batch.moved))))}
+        events = []
+        for action_id, plan in batch.moved.items():
+            assert plan.action is not None
+            v, old = plan.action.values, stored[action_id]
+            after = {"status": v["status"], "not_possible_reason": v["not_possible_reason"],
+                     "closed_at": v["closed_at"], "outcome": v.get("outcome") or old.outcome}
+            self.session.execute(update(_ac).where(c.id == action_id).values(
+                **after, started_at=old.started_at or v["started_at"], updated_at=now))
+            events.append(self._event("status", "action", action_id, old.uid, plan, now, after,
+                                      canonical({f: getattr(old, f) for f in fields})))
+        self._events(events)
+        linked = select(_ai.c.input_id).where(_ai.c.action_id.in_(sorted(batch.moved)))
+        return set(self.session.execute(linked).scalars())
 
     def _acknowledge_known(self, batch: Batch, now: datetime) -> None:
         """An input already recorded but never acknowledged is acknowledged by a new link."""
