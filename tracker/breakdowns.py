@@ -190,7 +190,19 @@ def weekly_flow(session: Session, filters: Filters) -> pd.DataFrame:
     ).subquery()
     stmt = (select(flow.c.week, func.sum(flow.c.received), func.sum(flow.c.closed))
             .group_by(flow.c.week).order_by(flow.c.week))
-    frame = _frame(session.execute(stmt), ["week", "received", "closed"], ints=("received", "closed"))
+    return weekly_frame([(week, int(r), int(c)) for week, r, c in session.execute(stmt)])
+
+
+def weekly_frame(rows: list[tuple[date, int, int]]) -> pd.DataFrame:
+    """(Monday, received, closed) rows, a week possibly more than once, as the weekly
+    flow's frame: one row per week from the first to the last, empty weeks as zeros."""
+    flow: dict[date, list[int]] = {}
+    for week, received, closed in rows:
+        acc = flow.setdefault(week, [0, 0])
+        acc[0] += received
+        acc[1] += closed
+    frame = _frame(sorted((w, r, c) for w, (r, c) in flow.items()), ["week", "received", "closed"],
+                   ints=("received", "closed"))
     frame["week"] = pd.to_datetime(frame["week"])
     if frame.empty:
         return frame

@@ -20,7 +20,14 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from tracker.breakdowns import REPORT_BACK_BINS, _frame, _share, bucket_label, inclusion_frame
+from tracker.breakdowns import (
+    REPORT_BACK_BINS,
+    _frame,
+    _share,
+    bucket_label,
+    inclusion_frame,
+    weekly_frame,
+)
 from tracker.codes import ActionStatus, Setting, TermKind
 from tracker.errors import ValidationError
 from tracker.metrics import Figures, Filters, _ratio, area_clause, scope, silent_localities
@@ -36,6 +43,19 @@ _CODE_DIMS = {"theme": TermKind.THEME, "channel": TermKind.CHANNEL, "component":
 def supported(filters: Filters) -> bool:
     """Whether the rollups can answer ``filters`` (period and area only)."""
     return not (filters.theme_code or filters.channel_code or filters.component_code)
+
+
+def narrowed_share(session: Session, filters: Filters) -> float:
+    """The share of all inputs that the theme, channel or component of ``filters`` keeps
+    (the narrowest one), from the month cells: a few thousand rows, not the inputs."""
+    c = _rc.c
+    total = session.execute(select(func.sum(c.inputs)).where(
+        c.grain == "m", c.dim == "all")).scalar() or 0
+    kept = [session.execute(select(func.sum(c.inputs)).where(
+        c.grain == "m", c.dim == dim, c.code == code)).scalar() or 0
+        for dim, code in (("theme", filters.theme_code), ("channel", filters.channel_code),
+                          ("component", filters.component_code)) if code]
+    return min(kept) / total if kept and total else 0.0
 
 
 def _next_month(day: date) -> date:
@@ -212,18 +232,8 @@ def weekly_flow(session: Session, filters: Filters) -> pd.DataFrame:
                     *([c.code < end.isoformat()] if end else [])]
     closed = session.execute(_cells(c.code, func.sum(c.inputs)).where(
         c.dim == "closed_on", c.grain == "m", *closed_where, *area).group_by(c.code)).all()
-    flow: dict[date, list[int]] = {}
-    for day, n in received:
-        flow.setdefault(_monday(day), [0, 0])[0] += int(n)
-    for code, n in closed:
-        flow.setdefault(_monday(date.fromisoformat(code)), [0, 0])[1] += int(n)
-    frame = _frame(sorted((w, r, k) for w, (r, k) in flow.items()), ["week", "received", "closed"],
-                   ints=("received", "closed"))
-    frame["week"] = pd.to_datetime(frame["week"])
-    if frame.empty:
-        return frame
-    weeks = pd.date_range(frame["week"].min(), frame["week"].max(), freq="7D", name="week")
-    return frame.set_index("week").reindex(weeks, fill_value=0).reset_index()
+    return weekly_frame([(_monday(day), int(n), 0) for day, n in received]
+                        + [(_monday(date.fromisoformat(code)), 0, int(n)) for code, n in closed])
 
 
 def _monday(day: Any) -> date:
@@ -295,7 +305,7 @@ def bottlenecks(session: Session, filters: Filters, now: datetime, limit: int = 
             .select_from(source).where(c.dim == "section", c.open_inputs > 0, *_where(session, filters))
             .group_by(c.code, term.c.label))
     by_section = (waiting or pending(session, filters, now))["section"]
-    table = [(_none(code), label, int(n), int(n) - by_section.get(code, 0), _utc(oldest))
+    table = [(_none(code), label, int(n), int(n) - by_section.get(code, 0), utc_time(oldest))
              for code, label, n, oldest in session.execute(stmt)]
     table.sort(key=lambda r: (-r[3], -r[2], r[4], r[0] is None, r[0] or ""))
     frame = _frame(table[:limit], ["section", "label", "open", "overdue", "oldest_received_at"],
@@ -305,7 +315,7 @@ def bottlenecks(session: Session, filters: Filters, now: datetime, limit: int = 
     return frame
 
 
-def _utc(value: Any) -> datetime:
+def utc_time(value: Any) -> datetime:
     """A MIN() over a UTCDateTime column comes back as text on SQLite."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -313,5 +323,6 @@ def _utc(value: Any) -> datetime:
 
 
 __all__ = ["bottlenecks", "closure_by", "figures", "inclusion_over_time", "locality_map",
-           "pending", "period_clause", "report_back_distribution", "supported",
+           "narrowed_share", "pending", "period_clause", "report_back_distribution", "supported",
+           "utc_time",
            "weekly_flow"]
