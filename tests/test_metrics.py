@@ -21,8 +21,9 @@ import pytest
 from sqlmodel import Session
 
 from tests.utils.factories import T0, World, build_world, make_input
-from tracker.metrics import Figures, Filters, figures, percentiles, percentiles_of, scope, silent_localities
+from tracker.metrics import Figures, Filters, figures, scope, silent_localities
 from tracker.models import Input
+from tracker.percentiles import percentiles, percentiles_of
 from tracker.services import (
     acknowledge_input,
     create_action,

@@ -1,24 +1,24 @@
 """The accountability figures, computed by SQL aggregates in the database.
 
 Nothing here loads rows into Python beyond a handful of result values: counts and
-shares come from one aggregate scan, percentiles from the database's own ordering
-(``percentile_cont`` on PostgreSQL, an ordered ``LIMIT/OFFSET`` probe on SQLite),
+shares come from one aggregate scan, percentiles from the database (``tracker.percentiles``:
+``percentile_cont`` on PostgreSQL, a histogram then the wanted buckets on SQLite),
 so the same figures stay cheap at a million inputs.
 """
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from tracker.codes import ActionStatus, LocalityLevel, Setting
 from tracker.db import is_sqlite
 from tracker.models import Action, ActionInput, Input, InputTheme, Locality
+from tracker.percentiles import _float, percentiles_of
 from tracker.sqltypes import hours_between, utcnow
 
 _in = Input.__table__.c
@@ -175,117 +175,6 @@ def counts(session: Session, filters: Filters, now: datetime, *,
         out["percentiles"] = [[_float(out.pop(f"p_{i}_{j}")) for j in range(len(qs))]
                               for i in range(len(durations))]
     return out
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def percentiles(
-    session: Session, value: ColumnElement[float], where: list[ColumnElement[bool]],
-    qs: tuple[float, ...] = (0.5, 0.9),
-) -> list[float | None]:
-    """Continuous percentiles (linear interpolation, as ``percentile_cont``) in the database."""
-    where = [*where, value.is_not(None)]
-    if not is_sqlite(session):
-        cols = [func.percentile_cont(q).within_group(value) for q in qs]
-        return [_float(v) for v in session.execute(_inputs(*cols).where(*where)).one()]
-    return _percentiles_by_histogram(session, value, where, qs)
-
-
-def _percentiles_by_histogram(
-    session: Session, value: ColumnElement[float], where: list[ColumnElement[bool]],
-    qs: tuple[float, ...],
-) -> list[float | None]:
-    """SQLite has no percentile function and sorting a million computed values is slow:
-    count values per whole unit first (one scan), then sort only the units that hold
-    the ranks wanted (a second scan), which gives the same exact result."""
-    bucket = func.cast(value, Integer)
-    histogram = session.execute(
-        _inputs(bucket, func.count()).where(*where).group_by(bucket).order_by(bucket)
-    ).all()
-    plan = _rank_plan([(key, count) for key, count in histogram], qs)
-    if not plan[2]:
-        return [None for _ in qs]
-    rows = session.execute(
-        _inputs(bucket, value).where(*where, bucket.in_(sorted(plan[2]))).order_by(bucket, value)
-    ).all()
-    return _interpolated(plan, ((key, float(v)) for key, v in rows), qs)
-
-
-def percentiles_of(
-    session: Session, values: Sequence[ColumnElement[float]], where: list[ColumnElement[bool]],
-    qs: tuple[float, ...] = (0.5, 0.9),
-) -> list[list[float | None]]:
-    """``percentiles`` of several values over the same inputs. On SQLite the inputs in
-    scope are read once per statement into a common table expression and each value's
-    histogram (then its wanted buckets) grouped from that: two statements in all, where
-    a value at a time reads the inputs twice per value, and a filtered scope (a theme's
-    inputs) is the expensive part of each read."""
-    if not is_sqlite(session):
-        return [percentiles(session, v, where, qs) for v in values]
-    scoped = (_inputs(*(v.label(f"v{i}") for i, v in enumerate(values))).where(*where)
-              .cte("scoped").prefix_with("MATERIALIZED"))
-    cols = [scoped.c[f"v{i}"] for i in range(len(values))]
-    buckets = [func.cast(col, Integer) for col in cols]
-    histogram = session.execute(union_all(*(
-        select(literal(i), b, func.count()).where(col.is_not(None)).group_by(b)
-        for i, (col, b) in enumerate(zip(cols, buckets, strict=True))))).all()
-    per_value: list[list[tuple[int, int]]] = [[] for _ in values]
-    for i, key, count in histogram:
-        per_value[i].append((key, count))
-    plans = [_rank_plan(sorted(h), qs) for h in per_value]
-    wanted = [(i, col, b, sorted(plan[2])) for i, (col, b, plan)
-              in enumerate(zip(cols, buckets, plans, strict=True)) if plan[2]]
-    found: list[list[tuple[int, float]]] = [[] for _ in values]
-    if wanted:
-        rows = session.execute(union_all(*(
-            select(literal(i).label("i"), b.label("b"), col.label("v"))
-            .where(col.is_not(None), b.in_(keys)) for i, col, b, keys in wanted))
-            .order_by("i", "b", "v")).all()
-        for i, key, v in rows:
-            found[i].append((key, float(v)))
-    return [_interpolated(plan, got, qs) for plan, got in zip(plans, found, strict=True)]
-
-
-def _rank_plan(histogram: list[tuple[int, int]], qs: tuple[float, ...]
-               ) -> tuple[int, dict[int, int], set[int]]:
-    """From (bucket, count) in bucket order: the number of values, the rank of each
-    bucket's first value, and the buckets holding the ranks ``qs`` need."""
-    n = sum(count for _, count in histogram)
-    ranks = sorted({r for q in qs for r in _ranks(q, n)}) if n else []
-    starts: dict[int, int] = {}
-    wanted: set[int] = set()
-    seen = 0
-    for key, count in histogram:
-        starts[key] = seen
-        if any(seen <= r < seen + count for r in ranks):
-            wanted.add(key)
-        seen += count
-    return n, starts, wanted
-
-
-def _interpolated(plan: tuple[int, dict[int, int], set[int]], rows: Iterable[tuple[int, float]],
-                  qs: tuple[float, ...]) -> list[float | None]:
-    """``percentile_cont`` from the values of the wanted buckets, in (bucket, value) order."""
-    n, starts, _ = plan
-    if not n:
-        return [None for _ in qs]
-    values: dict[int, float] = {}
-    position: dict[int, int] = {}
-    for key, v in rows:
-        values[starts[key] + position.get(key, 0)] = v
-        position[key] = position.get(key, 0) + 1
-    results: list[float | None] = []
-    for q in qs:
-        low, high = _ranks(q, n)
-        results.append(values[low] + (values[high] - values[low]) * (q * (n - 1) - low))
-    return results
-
-
-def _ranks(q: float, n: int) -> tuple[int, int]:
-    low = math.floor(q * (n - 1))
-    return low, min(low + 1, n - 1)
 
 
 def repeat_asks(session: Session, filters: Filters) -> int:

@@ -52,8 +52,9 @@ from sqlmodel import Session
 from tracker.codes import ConsentPublic, LocalityLevel
 from tracker.errors import ValidationError
 from tracker.i18n import SOURCE_LOCALE
-from tracker.metrics import Filters, percentiles, scope
+from tracker.metrics import Filters, scope
 from tracker.models import Input, InputTheme, Term
+from tracker.percentiles import percentiles
 from tracker.public.sources import (
     OpenCommitment,
     PublicMessage,
