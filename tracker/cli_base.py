@@ -34,8 +34,24 @@ def plain_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# The commands that set a database up, and so may create its file (and folder); every
+# other command needs it to exist already.
+CREATING = frozenset({"init", "demo", "serve", "import", "user add"})
+
+
 def _engine(ctx: click.Context) -> Engine:
-    return make_engine(ctx.obj["db"])
+    """The engine of --db. Only a command that sets the database up may create it: export
+    or metrics on a mistyped path must say so, not leave an empty database behind."""
+    return make_engine(ctx.obj["db"], create=command_name(ctx) in CREATING)
+
+
+def command_name(ctx: click.Context) -> str:
+    """The command as typed after ``hearback`` ("export", "user add")."""
+    names: list[str] = []
+    while ctx.parent is not None:
+        names.append(ctx.command.name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
 
 
 def init_database(engine: Engine) -> int:

@@ -14,9 +14,12 @@ refresh. Field writes are small and the audit chain serialises them anyway, so q
 costs little; readers (``read_session``) never take the lock.
 """
 
+import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +51,11 @@ _PG_READ_ONLY = {"25006"}  # read_only_sql_transaction (a replica, default_trans
 _PG_FULL = {"53100"}  # disk_full
 
 
-def make_engine(url: str | None = None, *, busy_timeout_ms: int | None = None) -> Engine:
-    """Create an engine for ``url`` (default: the configured database)."""
+def make_engine(url: str | None = None, *, busy_timeout_ms: int | None = None,
+                create: bool = True) -> Engine:
+    """Create an engine for ``url`` (default: the configured database). With ``create``
+    false a SQLite file that does not exist is an error, not a new empty database: a
+    command that only reads must leave nothing behind on a mistyped path."""
     settings = get_settings()
     url = url or settings.database_url
     timeout_ms = busy_timeout_ms if busy_timeout_ms is not None else settings.sqlite_busy_timeout_ms
@@ -58,7 +64,7 @@ def make_engine(url: str | None = None, *, busy_timeout_ms: int | None = None) -
     except ArgumentError as exc:
         raise StorageError(f"not a database URL: {url!r}") from exc
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database, timeout_ms)
+        return _sqlite_engine(url, parsed.database, timeout_ms, create=create)
     try:
         engine = create_engine(url, pool_pre_ping=True)
     except Exception as exc:  # unknown driver, missing module
@@ -81,16 +87,21 @@ def queue_writers(engine: Engine, timeout_ms: int | None = None) -> None:
                                  f" pg_advisory_xact_lock({WRITE_LOCK})")
 
 
-def _sqlite_engine(url: str, database: str | None, timeout_ms: int) -> Engine:
-    if database and database != ":memory:" and not database.startswith("file:"):
-        path = Path(database)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StorageError(f"cannot create the folder {path.parent}: {exc.strerror}") from exc
+def _sqlite_engine(url: str, database: str | None, timeout_ms: int, *,
+                   create: bool = True) -> Engine:
+    path = _sqlite_file(database)
+    if path is not None:
+        _prepare_file(path, create)
+    # A database in a folder this process may not write is opened read-only: WAL needs its
+    # -shm file next to the database, and a normal open would refuse even to read.
+    read_only = path is not None and path.exists() and not _folder_writable(path)
+    extra: dict[str, Any] = {}
+    if read_only:
+        extra["creator"] = partial(_connect_read_only, path, timeout_ms)
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": timeout_ms / 1000},
+        **extra,
     )
 
     @event.listens_for(engine, "connect")
@@ -99,8 +110,8 @@ def _sqlite_engine(url: str, database: str | None, timeout_ms: int) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
-        if database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode = WAL")
+        if database not in (None, "", ":memory:") and not read_only:
+            _wal(cursor, path)
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
@@ -113,6 +124,91 @@ def _sqlite_engine(url: str, database: str | None, timeout_ms: int) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _sqlite_file(database: str | None) -> Path | None:
+    """The file a SQLite URL names; None for a database in memory or a ``file:`` URI
+    (whose options the URL's author chose)."""
+    if database in (None, "", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _prepare_file(path: Path, create: bool) -> None:
+    """Make the database's folder (``create``), or say the database is not there: a
+    command that only reads must not leave an empty database behind."""
+    try:
+        exists = path.exists()
+    except OSError as exc:  # a folder on the way this user may not enter
+        raise StorageError(f"cannot reach the database {path}: {exc.strerror}") from exc
+    if exists:
+        if not os.access(path, os.R_OK):
+            raise StorageError(f"cannot open the database {path}: this user may not read "
+                               "the file")
+        return
+    if not create:
+        raise StorageError(f"the database {path} does not exist: check --db (or "
+                           "HEARBACK_DATABASE_URL), or run `hearback init` to create it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create the folder {path.parent}: {exc.strerror}") from exc
+    if not _folder_writable(path):
+        raise StorageError(f"cannot create the database {path}: this user may not write "
+                           f"in the folder {path.parent}")
+
+
+def _folder_writable(path: Path) -> bool:
+    """Whether this process may create files next to ``path`` (WAL's -wal and -shm)."""
+    return os.access(path.parent, os.W_OK)
+
+
+def _wal(cursor: Any, path: Path | None) -> None:
+    """Switch to WAL; a database file SQLite cannot open is explained (WAL creates two
+    files next to it, so the folder matters as much as the file)."""
+    try:
+        cursor.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.OperationalError as exc:
+        if path is None or "unable to open" not in str(exc):
+            raise
+        raise StorageError(_open_message(path, exc)) from exc
+
+
+def _open_message(path: Path, exc: Exception) -> str:
+    """Why SQLite could not open an existing database, as something the user can fix."""
+    if not os.access(path, os.R_OK):
+        return f"cannot open the database {path}: this user may not read the file"
+    if not _folder_writable(path):
+        return (f"cannot read the database {path}: its folder {path.parent} is read-only "
+                f"for this user, and SQLite needs to create {path.name}-shm there ({exc}); "
+                "make the folder writable for this user, or copy the database with its "
+                "-wal file to a folder that is")
+    return (f"cannot open the database {path} ({exc}): check that this user may read and "
+            f"write the file and its folder {path.parent}")
+
+
+def _connect_read_only(path: Path, timeout_ms: int) -> sqlite3.Connection:
+    """A connection that reads ``path`` without creating anything next to it; writes
+    through it are refused as read-only (``storage_error`` says so)."""
+    try:
+        connection = sqlite3.connect(_read_only_uri(path), uri=True, check_same_thread=False,
+                                     timeout=timeout_ms / 1000)
+        connection.execute("PRAGMA schema_version")  # reads the file now: a refusal is said here
+    except sqlite3.OperationalError as exc:  # "not a database" is left to storage_error
+        raise StorageError(_open_message(path, exc)) from exc
+    return connection
+
+
+def _read_only_uri(path: Path) -> str:
+    """``mode=ro``; and ``immutable=1`` when WAL's shared memory (-shm) cannot be made and
+    no -wal file holds changes, which such a reader would not see (with no -wal file, no
+    writer was at work on the database when the connection opened)."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    shm = path.with_name(path.name + "-shm")
+    wal = path.with_name(path.name + "-wal")
+    if not shm.exists() and (not wal.exists() or wal.stat().st_size == 0):
+        uri += "&immutable=1"
+    return uri
 
 
 @contextmanager

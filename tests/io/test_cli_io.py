@@ -3,6 +3,8 @@ the round trip through the command line (same `hearback metrics --json`)."""
 
 import csv
 import json
+import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -146,3 +148,83 @@ def test_round_trip_through_the_command_line(tmp_path: Path) -> None:
     before = json.loads(run("--db", first, "metrics", "--json")[1])
     after = json.loads(run("--db", second, "metrics", "--json")[1])
     assert after == before
+
+
+# --- a database path that is wrong, or a folder that is read-only ---------------------------
+
+
+@pytest.mark.parametrize("args", [["export", "--out", "x.csv"], ["metrics"], ["audit", "verify"],
+                                  ["user", "update", "vera", "--inactive"]],
+                         ids=["export", "metrics", "audit", "user-update"])
+def test_a_command_on_a_missing_database_creates_nothing(tmp_path: Path, args: list[str]) -> None:
+    """A mistyped --db given to a command that needs a database must leave no folder and no
+    empty database behind (the next `init` would otherwise not notice the typo)."""
+    for target in (tmp_path / "typo" / "sub" / "field.db", tmp_path / "field.db"):
+        code, _, err = run("--db", f"sqlite:///{target}", *args)
+        assert code == 1 and f"the database {target} does not exist" in err
+        assert "hearback init" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def _settled_copy(url: str, folder: Path) -> Path:
+    """The database alone in ``folder``, in WAL mode, as a field office might receive it."""
+    folder.mkdir()
+    copy = folder / "field.db"
+    source, target = sqlite3.connect(url.removeprefix("sqlite:///")), sqlite3.connect(copy)
+    try:
+        source.backup(target)
+        target.execute("PRAGMA journal_mode = WAL")
+    finally:
+        source.close()
+        target.close()
+    assert sorted(p.name for p in folder.iterdir()) == ["field.db"]
+    return copy
+
+
+def test_reads_work_in_a_read_only_folder(db: str, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """WAL needs to create field.db-shm next to the database: in a folder this user may not
+    write (simulated: root may write anywhere) the database is opened read-only instead."""
+    copy = _settled_copy(db, tmp_path / "archive")
+    monkeypatch.setattr("tracker.db._folder_writable", lambda _path: False, raising=False)
+    url = f"sqlite:///{copy}"
+    code, out, err = run("--db", url, "export", "--out", str(tmp_path / "x.csv"))
+    assert code == 0 and out.startswith("Exported "), err
+    code, out, err = run("--db", url, "metrics", "--json")
+    assert code == 0 and json.loads(out)["inputs_total"] == 60, err
+    code, _, err = run("--db", url, "import", LOG, "--mapping", LOG_MAP)
+    assert code == 1 and "the database is read-only: nothing was saved" in err
+    assert sorted(p.name for p in copy.parent.iterdir()) == ["field.db"]  # nothing created
+
+
+def test_a_read_only_folder_that_stops_reads_says_so(db: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Changes waiting in a -wal file can be read only through a -shm file, which a
+    read-only folder cannot hold: the message names the folder and what to do."""
+    copy = _settled_copy(db, tmp_path / "archive")
+    (copy.parent / "field.db-wal").write_bytes(b"\x37\x7f\x06\x82" + bytes(60))
+
+    def refused(*_args: object, **_kw: object) -> None:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr("tracker.db._folder_writable", lambda _path: False, raising=False)
+    monkeypatch.setattr(sqlite3, "connect", refused)  # the driver refuses to open it,
+    monkeypatch.setattr(sqlite3.dbapi2, "connect", refused)  # also as SQLAlchemy calls it
+    for args in (["export", "--out", str(tmp_path / "x.csv")], ["metrics"]):
+        code, _, err = run("--db", f"sqlite:///{copy}", *args)
+        assert code == 1 and "Traceback" not in err
+        assert f"its folder {copy.parent} is read-only for this user" in err
+        assert "make the folder writable" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root may write in any folder")
+def test_reads_work_in_a_folder_made_read_only(db: str, tmp_path: Path) -> None:
+    copy = _settled_copy(db, tmp_path / "archive")
+    copy.parent.chmod(0o555)
+    try:
+        code, out, err = run("--db", f"sqlite:///{copy}", "metrics", "--json")
+        assert code == 0 and json.loads(out)["inputs_total"] == 60, err
+        assert sorted(p.name for p in copy.parent.iterdir()) == ["field.db"]
+    finally:
+        copy.parent.chmod(0o755)

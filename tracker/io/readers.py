@@ -3,8 +3,10 @@
 A file becomes a ``Table``: its header and a stream of ``RawRow``s, each with the line
 (CSV) or sheet row (XLSX) it came from, so every rejection can point at it. Cells are
 always text: an id such as ``007`` keeps its zeros, and a date cell of a workbook
-becomes ISO 8601 text. A CSV row with fewer or more cells than the header is not
-padded or cut: it carries a ``problem`` and the importer rejects it.
+becomes ISO 8601 text (``2026-02-03T00:00:00``, which a date field reads whatever format
+its mapping gives for typed dates). A CSV row with fewer or more cells than the header is
+not padded or cut: it carries a ``problem`` and the importer rejects it; so does a row an
+unclosed quote stitched across lines, saying where the quote opened.
 """
 
 import codecs
@@ -19,14 +21,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from tracker.errors import HearbackError
+from tracker.io.csv_rows import RawRow, csv_rows, no_bom
 
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 DELIMITERS = (",", ";", "\t", "|")
 # Bytes that cp1252 leaves undefined: a file holding them is Latin-1 (ISO 8859-1).
 _CP1252_HOLES = frozenset(b"\x81\x8d\x8f\x90\x9d")
 _HOLE_BYTES = tuple(bytes([b]) for b in sorted(_CP1252_HOLES))
 _MAX_FIELD = 10 * 1024 * 1024
+_ZIP = b"PK\x03\x04"  # an .xlsx workbook is a zip archive
+_OLE2 = b"\xd0\xcf\x11\xe0"  # an old .xls workbook
 # A workbook part that inflates past this, or by more than this ratio, is refused.
 _MAX_PART_BYTES = 2 * 1024**3
 _MAX_RATIO = 1000
@@ -37,15 +41,6 @@ class FileProblem(HearbackError):
 
 
 Source = str | Path | bytes | IO[bytes]
-
-
-@dataclass(frozen=True)
-class RawRow:
-    """One data row as read: its line (or sheet row) number and its cells, all text."""
-
-    line: int
-    cells: list[str]
-    problem: str | None = None  # set when the row cannot be used as it stands
 
 
 @dataclass
@@ -80,24 +75,25 @@ def open_table(source: Source, *, name: str | None = None, format: str | None = 
 
 
 def detect_format(data: IO[bytes], name: str, asked: str | None = None) -> str:
-    """"csv" or "xlsx", from the mapping, then the file name, then the first bytes."""
-    if asked in ("csv", "xlsx"):
-        return asked
+    """"csv" or "xlsx": a workbook's own first bytes first (an .xlsx renamed .csv is still a
+    workbook, and reading its zip bytes as text would list them as headers), then the
+    mapping, then the file name."""
     lower = name.lower()
-    if lower.endswith(XLSX_SUFFIXES):
-        return "xlsx"
-    if lower.endswith(CSV_SUFFIXES):
-        return "csv"
-    if lower.endswith(".xls") or lower.endswith(".ods"):
+    if lower.endswith(".ods"):  # an OpenDocument sheet is a zip archive too
         raise FileProblem(f"{Path(name).name}: save the sheet as .xlsx or CSV first "
                           "(old .xls and .ods workbooks are not read)")
     head = data.read(8)
     data.seek(0)
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith(_ZIP):
         return "xlsx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
+    if head.startswith(_OLE2):
         raise FileProblem("this is an old .xls workbook: save it as .xlsx or CSV first")
-    return "csv"
+    if lower.endswith(".xls"):
+        raise FileProblem(f"{Path(name).name}: save the sheet as .xlsx or CSV first "
+                          "(old .xls and .ods workbooks are not read)")
+    if asked in ("csv", "xlsx"):
+        return asked
+    return "xlsx" if lower.endswith(XLSX_SUFFIXES) else "csv"
 
 
 def _binary(source: Source) -> IO[bytes]:
@@ -216,7 +212,8 @@ def _open_csv(data: IO[bytes], name: str, encoding: str | None, delimiter: str |
     if delimiter is None:
         delimiter = "\t" if encoding.startswith("utf-16") and "\t" in sample else sniff_delimiter(lines)
     csv.field_size_limit(_MAX_FIELD)
-    reader = csv.reader(_no_bom(text), delimiter=delimiter)
+    seen: list[str] = []
+    reader = csv.reader(no_bom(text, seen), delimiter=delimiter)
     headers: list[str] | None = None
     line = 0
     try:
@@ -231,42 +228,8 @@ def _open_csv(data: IO[bytes], name: str, encoding: str | None, delimiter: str |
         raise FileProblem(f"{Path(name).name}: no header row (the file is empty)")
     headers = [h.strip() for h in headers]
     return Table(name=name, format="csv", headers=headers,
-                 rows=_csv_rows(reader, len(headers), text), encoding=encoding,
+                 rows=csv_rows(reader, len(headers), text, seen), encoding=encoding,
                  delimiter=delimiter)
-
-
-def _no_bom(text: io.TextIOWrapper) -> Iterator[str]:
-    """The lines, the first without a byte-order mark (the rest are passed straight on)."""
-    for line in text:
-        yield line[1:] if line.startswith("\ufeff") else line
-        break
-    yield from text
-
-
-def _csv_rows(reader: Any, width: int, handle: IO[str]) -> Iterator[RawRow]:
-    try:
-        while True:
-            start = reader.line_num + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield RawRow(start, [], f"broken CSV: {exc}")
-                continue
-            except UnicodeDecodeError as exc:
-                yield RawRow(start, [], f"bytes that are not {exc.encoding} text")
-                return
-            if not any(map(str.strip, cells)):
-                continue  # a blank line is not a row
-            if len(cells) != width:
-                problem = (f"the row has {len(cells)} cells but the header has {width}"
-                           + (" (a short row is never padded)" if len(cells) < width else ""))
-                yield RawRow(start, cells, problem)
-                continue
-            yield RawRow(start, cells)
-    finally:
-        handle.close()
 
 
 # --- XLSX ------------------------------------------------------------------------------------
@@ -380,6 +343,8 @@ def cell_text(value: Any) -> str:
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, date | time):
+    if isinstance(value, date):  # the same form as a datetime cell: a date field reads it
+        return datetime.combine(value, time()).isoformat()
+    if isinstance(value, time):
         return value.isoformat()
     return str(value)

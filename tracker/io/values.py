@@ -13,6 +13,12 @@ _TRUE = frozenset({"1", "true", "yes", "y", "oui", "o", "x", "vrai", "ndiyo", "�
 _FALSE = frozenset({"0", "false", "no", "n", "non", "faux", "hapana", "لا", "unchecked", "-"})
 _SPLIT = re.compile(r"[;,\n|]")
 _INT_FLOAT = re.compile(r"^[+-]?\d+(\.0*)?$")
+# A workbook's date cell as tracker.io.readers writes it (``datetime.isoformat()``). The
+# workbook knows it holds a date, so a mapping's format, which says how people *type* dates
+# in that column, must not refuse it. It is tried only when the format fails, and this text
+# has one reading (year first, "T", seconds): the same text typed by hand is not misread.
+# A bare ISO date typed by hand ("2026-02-03") still has to follow the mapping's format.
+_WORKBOOK_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?", re.ASCII)
 
 
 class CellError(ValueError):
@@ -20,16 +26,17 @@ class CellError(ValueError):
 
 
 def parse_datetime(text: str, fmt: str | None, zone: tzinfo) -> datetime:
-    """ISO 8601 (with or without offset, or a bare date), or ``fmt`` (strptime); a value
-    without an offset is read in ``zone`` (the mapping's time zone); the result is UTC.
-    Logs repeat their dates row after row: a parsed value is remembered."""
+    """ISO 8601 (with or without offset, or a bare date), or ``fmt`` (strptime) and a
+    workbook's date cell; a value without an offset is read in ``zone`` (the mapping's time
+    zone); the result is UTC. Logs repeat their dates row after row: a parsed value is
+    remembered."""
     return _parse_datetime(text.strip(), fmt, zone)
 
 
 @lru_cache(maxsize=8192)
 def _parse_datetime(text: str, fmt: str | None, zone: tzinfo) -> datetime:
     try:
-        value = datetime.strptime(text, fmt) if fmt else _iso(text)
+        value = _formatted(text, fmt) if fmt else _iso(text)
     except (ValueError, OverflowError) as exc:
         raise CellError(f"{text!r} is not a date{_expected(fmt)}") from exc
     if value.tzinfo is None:
@@ -38,6 +45,17 @@ def _parse_datetime(text: str, fmt: str | None, zone: tzinfo) -> datetime:
         return value.astimezone(UTC)
     except (ValueError, OverflowError) as exc:
         raise CellError(f"{text!r} is out of range") from exc
+
+
+def _formatted(text: str, fmt: str) -> datetime:
+    """``text`` in the mapping's format, or else a workbook's date cell (see _WORKBOOK_DATE):
+    a log kept in Excel mixes real date cells with dates typed as text."""
+    try:
+        return datetime.strptime(text, fmt)
+    except ValueError:
+        if _WORKBOOK_DATE.fullmatch(text):
+            return datetime.fromisoformat(text)
+        raise
 
 
 def _iso(text: str) -> datetime:
@@ -51,10 +69,11 @@ def _expected(fmt: str | None) -> str:
 
 
 def parse_date(text: str, fmt: str | None) -> date:
+    """ISO 8601, or ``fmt`` (strptime) and a workbook's date cell; any time is dropped."""
     text = text.strip()
     try:
         if fmt:
-            return datetime.strptime(text, fmt).date()
+            return _formatted(text, fmt).date()
         if len(text) > 10:
             return _iso(text).date()
         return date.fromisoformat(text)
