@@ -6,8 +6,10 @@ that PostgreSQL server kept as ``--pg-schema`` — then prints for each engine:
 
 * every leadership figure (``tracker.overview.leadership_data``: KPIs now and before,
   weekly flow, report-back distribution, closure by region/theme/channel/component,
-  inclusion, map, bottlenecks, oldest open) for the whole period and for one region,
-  and the public display's content (``tracker.public.content.public_content``);
+  inclusion, map, bottlenecks, oldest open) for the whole period and for one region
+  (from the rollups), for the most asked theme over the last 90 days (a filter the
+  rollups do not cover: from the inputs), and the public display's content
+  (``tracker.public.content.public_content``);
 * against two baselines measured in the same run: one bare ``SELECT … GROUP BY`` scan
   over the input table, and the naive path of loading the inputs into pandas and
   computing the same figures there (``benchmarks/naive.py``);
@@ -29,7 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +144,14 @@ def measure(url: str, schema: str | None, repeat: int) -> dict[str, Any]:
     out["leadership_all"] = _timed(lambda: leadership_data(engine, Filters(), AS_OF), repeat)
     out["leadership_region"] = _timed(
         lambda: leadership_data(engine, Filters(area_id=region), AS_OF), repeat)
+    # A filter the rollups do not cover (the inputs themselves are read): the most asked
+    # theme over the dashboard's default period, the last 90 days.
+    with engine.connect() as conn:
+        theme = conn.execute(text("SELECT theme_code FROM input_theme GROUP BY theme_code "
+                                  "ORDER BY count(*) DESC, theme_code LIMIT 1")).scalar_one()
+    themed = Filters(since=AS_OF.date() - timedelta(days=89), until=AS_OF.date(), theme_code=theme)
+    out["theme"] = theme
+    out["leadership_theme"] = _timed(lambda: leadership_data(engine, themed, AS_OF), repeat)
 
     def public() -> None:
         with Session(engine) as session:
@@ -208,6 +218,9 @@ def report(label: str, m: dict[str, Any], n: dict[str, Any], imp: dict[str, floa
         t = m[key]
         print(f"{title:<34}{t['first']:>8.3f}s{t['warm']:>8.3f}s   {t['first'] / scan:5.2f}× the scan, "
               f"{pandas / t['first']:6.0f}× faster than pandas   ≤1 scan, ≥10×, <1 s")
+    t = m["leadership_theme"]
+    print(f"{'leadership, one theme, 90 days':<34}{t['first']:>8.3f}s{t['warm']:>8.3f}s   "
+          f"{t['first'] / scan:5.2f}× the scan ({m['theme']}: from the inputs, not the rollups)")
     t = m["public_region"]
     print(f"{'public display, one region':<34}{t['first']:>8.3f}s{t['warm']:>8.3f}s"
           f"{'':38}<0.3 s")
