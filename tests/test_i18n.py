@@ -106,3 +106,88 @@ def test_numbers_and_direction() -> None:
 ])
 def test_negotiation(asked, expected: str) -> None:  # type: ignore[no-untyped-def]
     assert negotiate(asked) == expected
+
+
+
+def test_signed_changes_follow_the_locale() -> None:
+    assert Localizer("fr").signed(-10.84, 1) == "-10,8"
+    assert Localizer("fr").signed(1234) == "+1\u202f234"
+    assert Localizer("en").signed(0.04, 1) == "0.0"  # rounds to nothing: no sign
+    assert Localizer("en").signed(None) == "–"
+
+
+def test_parse_gives_plain_messages_translated_everywhere() -> None:
+    """Pydantic's own English never reaches a form: each error type has a message of ours."""
+    from tracker.errors import ValidationError
+    from tracker.shapes import ActionCreate, InputCreate, LocalityCreate, parse
+
+    def errors(shape: type, data: dict) -> dict[str, str]:  # type: ignore[type-arg]
+        with pytest.raises(ValidationError) as caught:
+            parse(shape, data)
+        return caught.value.errors
+
+    found = errors(InputCreate, {
+        "received_at": datetime(2026, 3, 2, tzinfo=UTC), "channel_code": "x", "locality_id": 1,
+        "type_code": "x", "theme_codes": [], "language": "fr", "original_text": "", "women": -1})
+    assert found == {"theme_codes": "choose at least one",
+                     "original_text": "this field is required",
+                     "women": "must be greater than or equal to 0"}
+    found |= errors(ActionCreate, {"kind_code": "qip", "title": "x" * 301})
+    assert found["title"] == "too long: at most 300 characters"
+    found |= errors(LocalityCreate, {"name": "x", "level": "locality", "latitude": "north"})
+    assert found["latitude"] == "enter a number"
+    for locale in ("fr", "ar", "sw"):
+        loc = Localizer(locale)
+        shown = {field: loc.gettext(message) for field, message in found.items()}
+        assert all(shown[f] != found[f] for f in found), (locale, shown)
+        assert loc.number(300) in shown["title"]
+        assert shown["women"] == loc.gettext("must be greater than or equal to {n}",
+                                             n=loc.number(0))
+
+
+def test_service_messages_are_translated_with_their_values(session) -> None:  # type: ignore[no-untyped-def]
+    """What the services raise, as raised, is translated, the name or number kept."""
+    from tests.utils.factories import build_world
+    from tracker.contacts import MAX_CONTACT_LENGTH
+    from tracker.errors import ValidationError
+    from tracker.services import create_locality, create_user, update_user
+    from tracker.signin import MIN_PASSWORD_LENGTH, hash_password
+
+    w = build_world(session)
+    raised = []
+    for call in (
+        lambda: create_user(session=session, actor=w.admin,
+                            data={"username": "officer.a", "role": "officer"}),
+        lambda: update_user(session=session, actor=w.admin, username="viewer",
+                            section_code="no_such"),
+        lambda: create_locality(session=session, actor=w.admin,
+                                data={"name": "X", "level": "region", "parent_id": w.town.id}),
+        lambda: create_locality(session=session, actor=w.admin, data={
+            "name": "Mbeto", "level": "locality", "parent_id": w.town.parent_id}),
+        lambda: hash_password("short"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            call()
+        raised.append(next(iter(caught.value.errors.values())))
+    raised.append(f"at most {MAX_CONTACT_LENGTH} characters")  # add_contact's, as raised
+    for locale in ("fr", "ar", "sw"):
+        loc = Localizer(locale)
+        shown = [loc.gettext(m) for m in raised]
+        assert all(s != m for s, m in zip(shown, raised, strict=True)), (locale, shown)
+        assert "'officer.a'" in shown[0] and "'no_such'" in shown[1] and "'Mbeto'" in shown[3]
+        assert loc.number(MIN_PASSWORD_LENGTH) in shown[4]
+        assert loc.number(MAX_CONTACT_LENGTH) in shown[5]
+
+
+def test_listed_service_messages_are_still_raised() -> None:
+    """``SERVICE_MESSAGES`` copies texts raised elsewhere: each is still in those sources."""
+    import ast
+    from pathlib import Path
+
+    from tracker.shapes import SERVICE_MESSAGES
+
+    root = Path(__file__).resolve().parents[1] / "tracker"
+    texts = {node.value for path in root.rglob("*.py") if path.name != "shapes.py"
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    assert [m for m in SERVICE_MESSAGES if m not in texts] == []

@@ -8,6 +8,8 @@ visitor, so nothing here holds a "current language": callers pass a Localizer ar
 
 import io
 import itertools
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -39,6 +41,62 @@ FALLBACKS: dict[str, tuple[str, ...]] = {"ln": ("fr",), "sg": ("fr",), "bm": ("f
 def N_(message: str) -> str:
     """Mark a string for extraction where it is translated later (e.g. stored labels)."""
     return message
+
+
+class Text(str):
+    """A message for the user that keeps its msgid and values: ``str()`` is the English
+    text (logs, the CLI, tests), ``Localizer.gettext`` translates it and fills the values
+    in the reader's language. ``Text(N_("…{name}…"), name=…)``, or ``Text.ngettext`` for
+    a count (``{n}``, formatted as a number for the locale)."""
+
+    msgid: str
+    plural: str | None
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, plural: str | None = None, /, **params: Any) -> "Text":
+        english = plural if plural is not None and params.get("n") != 1 else msgid
+        self = super().__new__(cls, english.format(**params) if params else english)
+        self.msgid, self.plural, self.params = msgid, plural, params
+        return self
+
+    @classmethod
+    def ngettext(cls, singular: str, plural: str, n: int, **params: Any) -> "Text":
+        return cls(singular, plural, n=n, **params)
+
+
+# Messages the library raises as plain text with a value in it (``f"… {name!r} …"``):
+# their pattern, and how to rebuild them as a ``Text``. See ``known_message``.
+_KNOWN: list[tuple[re.Pattern[str], Callable[..., Text]]] = []
+_FIELD = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}")
+
+
+def known_message(template: str, make: Callable[..., Text] | None = None) -> None:
+    """Teach every Localizer a message raised with values in it, so that translating the
+    raised text works: ``template`` is that text with ``{name}`` where a value goes
+    (``{n}``: a whole number); ``make`` turns the values into the ``Text`` shown
+    (default: the template itself is the msgid)."""
+    parts = _FIELD.split(template)
+    pattern = "".join(
+        re.escape(part) if i % 2 == 0 else (rf"(?P<{part}>\d+)" if part == "n" else rf"(?P<{part}>.+?)")
+        for i, part in enumerate(parts))
+    if make is None:
+        def make(**values: Any) -> Text:
+            return Text(template, **values)
+    _KNOWN.append((re.compile(pattern, re.DOTALL), make))
+    _recognise.cache_clear()
+
+
+@lru_cache(maxsize=1024)
+def _recognise(message: str) -> Text | None:
+    """The ``Text`` behind a message raised as plain text, if it is a known one."""
+    for pattern, make in _KNOWN:
+        found = pattern.fullmatch(message)
+        if found:
+            values: dict[str, Any] = found.groupdict()
+            if "n" in values:
+                values["n"] = int(values["n"])
+            return make(**values)
+    return None
 
 
 def po_path(locale: str, catalog_dir: Path = CATALOG_DIR) -> Path:
@@ -117,8 +175,25 @@ class Localizer:
 
     # Translation ------------------------------------------------------------------
     def gettext(self, message: str, **params: Any) -> str:
+        """``message`` in the reader's language: a msgid, a ``Text``, or a message the
+        library raised with a value in it (see ``known_message``)."""
+        if isinstance(message, Text):
+            return self._text(message, params)
         text = self._t.gettext(message)
+        if text == message and not params and self.locale != SOURCE_LOCALE:
+            known = _recognise(message)
+            if known is not None:
+                return self._text(known, {})
         return text.format(**params) if params else text
+
+    def _text(self, message: Text, params: dict[str, Any]) -> str:
+        values = {k: self.number(v) if isinstance(v, int | float) and not isinstance(v, bool)
+                  else v for k, v in {**message.params, **params}.items()}
+        if message.plural is not None:
+            text = self._t.ngettext(message.msgid, message.plural, message.params["n"])
+        else:
+            text = self._t.gettext(message.msgid)
+        return text.format(**values) if values else text
 
     def ngettext(self, singular: str, plural: str, n: int, **params: Any) -> str:
         """Plural by the locale's rules; ``{n}`` is formatted for the locale."""
@@ -143,6 +218,15 @@ class Localizer:
             return "–"
         pattern = None if digits == 0 else "#,##0." + "0" * digits
         return format_decimal(value, format=pattern, locale=self._babel)
+
+    def signed(self, value: float | int | None, digits: int = 0) -> str:
+        """A change with its sign (``+3``, ``-1,5``); one that rounds to nothing has none."""
+        if value is None:
+            return "–"
+        if round(value, digits) == 0:
+            return self.number(0, digits)
+        body = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=f"+{body};-{body}", locale=self._babel)
 
     def percent(self, value: float | None) -> str:
         return "–" if value is None else format_percent(value, locale=self._babel)

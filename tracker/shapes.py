@@ -2,9 +2,12 @@
 
 Validation that needs no database lives here (types, ranges, required text); rules
 that need the database (a code exists, a locality is known) live in the services.
+Every message a form can show is a msgid: pydantic's own are replaced by plain ones in
+``parse``, and those the services raise are listed at the end of this module.
 """
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -26,6 +29,7 @@ from tracker.codes import (
     Urgency,
 )
 from tracker.errors import ValidationError
+from tracker.i18n import N_, Text, known_message
 
 _PHONE = re.compile(r"(?:\+?\d[\d\s().-]{6,}\d)")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]+$")
@@ -34,13 +38,13 @@ _SOURCE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")
 
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
-        raise ValueError("must include a time zone")
+        raise ValueError(N_("must include a time zone"))
     return value
 
 
 def _no_phone(value: str | None) -> str | None:
     if value and _PHONE.search(value):
-        raise ValueError("looks like a phone number; describe the group, never a contact")
+        raise ValueError(N_("looks like a phone number; describe the group, never a contact"))
     return value
 
 
@@ -80,7 +84,7 @@ class InputCreate(SQLModel):
     @classmethod
     def _text_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("the community's words are required")
+            raise ValueError(N_("the community's words are required"))
         return value.strip()
 
     @field_validator("source_code")
@@ -89,7 +93,7 @@ class InputCreate(SQLModel):
         if value in (None, ""):
             return None
         if not _SOURCE_CODE.match(value):
-            raise ValueError("a source code is 2-40 letters, digits, '-' or '_' (never a name)")
+            raise ValueError(N_("a source code is 2-40 letters, digits, '-' or '_' (never a name)"))
         return value
 
     @field_validator("theme_codes")
@@ -184,7 +188,7 @@ class ReportBackCreate(SQLModel):
     audience: Audience
     method: ReportMethod
     reported_at: datetime
-    messages: dict[str, str] = Field(min_length=1)  # language code -> message
+    messages: dict[str, str]  # language code -> message; at least one (checked below)
     locality_id: int | None = None
     approved_public: bool = False
 
@@ -195,7 +199,7 @@ class ReportBackCreate(SQLModel):
     def _messages_not_blank(cls, value: dict[str, str]) -> dict[str, str]:
         cleaned = {lang.strip(): text.strip() for lang, text in value.items() if text.strip()}
         if not cleaned:
-            raise ValueError("write the message in at least one language")
+            raise ValueError(N_("write the message in at least one language"))
         return cleaned
 
 
@@ -232,7 +236,7 @@ class UserCreate(SQLModel):
     @classmethod
     def _plain_username(cls, value: str) -> str:
         if not _USERNAME.match(value):
-            raise ValueError("use letters, digits, '.', '_', '-' or '@' only")
+            raise ValueError(N_("use letters, digits, '.', '_', '-' or '@' only"))
         return value
 
 
@@ -241,7 +245,7 @@ Shape = TypeVar("Shape", bound=SQLModel)
 
 def parse(shape: type[Shape], data: Shape | dict[str, Any]) -> Shape:
     """Validate ``data`` into ``shape``; pydantic errors become one ``ValidationError``
-    whose ``errors`` name every failing field."""
+    whose ``errors`` name every failing field, each with a plain message."""
     if isinstance(data, shape):
         data = data.model_dump()
     try:
@@ -250,9 +254,108 @@ def parse(shape: type[Shape], data: Shape | dict[str, Any]) -> Shape:
         errors: dict[str, str] = {}
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else ""
-            message = str(err["msg"]).removeprefix("Value error, ")
-            errors.setdefault(field, message)
+            errors.setdefault(field, plain_message(err["type"], err.get("ctx") or {},
+                                                   str(err["msg"])))
         first = next(iter(errors.items()))
         raise ValidationError(
             f"{first[0]}: {first[1]}" if first[0] else first[1], errors=errors
         ) from None
+
+
+_REQUIRED = N_("this field is required")
+_SIMPLE = {
+    "missing": _REQUIRED,
+    "int_parsing": N_("enter a whole number"), "int_type": N_("enter a whole number"),
+    "int_from_float": N_("enter a whole number"),
+    "float_parsing": N_("enter a number"), "float_type": N_("enter a number"),
+    "bool_parsing": N_("answer yes or no"), "bool_type": N_("answer yes or no"),
+    "string_type": N_("enter text"),
+    "date_parsing": N_("enter a valid date"), "date_type": N_("enter a valid date"),
+    "date_from_datetime_parsing": N_("enter a valid date"),
+    "date_from_datetime_inexact": N_("enter a valid date"),
+    "datetime_parsing": N_("enter a valid date"), "datetime_type": N_("enter a valid date"),
+    "datetime_from_date_parsing": N_("enter a valid date"),
+    "timezone_aware": N_("must include a time zone"),
+}
+_BOUNDS = {
+    "greater_than_equal": ("ge", N_("must be greater than or equal to {n}")),
+    "less_than_equal": ("le", N_("must be less than or equal to {n}")),
+    "greater_than": ("gt", N_("must be greater than {n}")),
+    "less_than": ("lt", N_("must be less than {n}")),
+}
+
+
+def plain_message(kind: str, ctx: dict[str, Any], msg: str) -> str:
+    """Our message for a pydantic error type (its own is library English a translator
+    never sees); our validators' messages are msgids already. A type with no message
+    of ours keeps pydantic's (none of them can come from the app's forms)."""
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    if kind in _SIMPLE:
+        return Text(_SIMPLE[kind])
+    if kind in _BOUNDS:
+        key, message = _BOUNDS[kind]
+        return Text(message, n=ctx[key])
+    if kind == "string_too_short":
+        if ctx.get("min_length") == 1:
+            return Text(_REQUIRED)
+        return Text.ngettext("too short: at least {n} character",
+                             "too short: at least {n} characters", ctx["min_length"])
+    if kind == "string_too_long":
+        return Text.ngettext("too long: at most {n} character",
+                             "too long: at most {n} characters", ctx["max_length"])
+    if kind == "too_short":
+        if ctx.get("min_length") == 1:
+            return Text(N_("choose at least one"))
+        return Text(N_("choose at least {n}"), n=ctx["min_length"])
+    if kind == "too_long":
+        return Text(N_("too many: at most {n}"), n=ctx["max_length"])
+    return msg
+
+
+# Messages the services raise that a user can meet on the dashboard's forms. The
+# services keep plain English (the CLI and the logs read it); marking it here makes it
+# a msgid, so ``Localizer.gettext`` translates it where a form shows it. Keep each text
+# exactly as raised (a test checks that every one is still raised somewhere).
+SERVICE_MESSAGES = (
+    N_("a public commitment needs a due date"),
+    N_("say why the action is not possible"),
+    N_("the action already has this status"),
+    N_("an action cannot close before it was created"),
+    N_("this date is in the future"),
+    N_("inputs on this theme stay restricted; ask an admin to change it"),
+    N_("contact details cannot be stored: no encryption key is configured "
+       "(set HEARBACK_CONTACT_KEY, or contact_key in the app's secrets)"),
+    N_("the contact encryption key is not valid: make one with `hearback contacts new-key`"),
+    N_("this contact was encrypted with another key"),
+    N_("only restricted inputs are shared one by one"),
+    N_("no such active user"),
+    N_("only a mission has no parent"),
+    N_("a term needs a code and a label"),
+    N_("a code is at most 60 characters long"),
+    N_("a label is at most 200 characters long"),
+    N_("the mission would be left with no active admin: make another account admin first"),
+)
+
+# Those raised with a value in them: the text as raised, with ``{name}`` where the value
+# goes (``{n}``: a number). Most are their own msgid; the others say how they are shown.
+_SHOWN_AS: dict[str, Callable[..., Text]] = {
+    "a password needs at least {n} characters": lambda n: Text.ngettext(
+        "a password needs at least {n} character", "a password needs at least {n} characters", n),
+    "at most {n} characters": lambda n: Text.ngettext(
+        "at most {n} character", "at most {n} characters", n),
+    # The levels are codes: the message says it without them.
+    "a {level} cannot sit under a {parent}": lambda **_: Text(
+        N_("a place of this level cannot sit under the place chosen: choose one higher up")),
+}
+SERVICE_TEMPLATES = (
+    N_("the user name {name} is taken"),
+    N_("{name} already exists there"),
+    N_("the report-back is dated before input #{id} was received"),
+    N_("unknown section {code}"), N_("unknown component {code}"), N_("unknown theme {code}"),
+    N_("unknown channel {code}"), N_("unknown input type {code}"),
+    N_("unknown action kind {code}"),
+    *_SHOWN_AS,
+)
+for _template in SERVICE_TEMPLATES:
+    known_message(_template, _SHOWN_AS.get(_template))

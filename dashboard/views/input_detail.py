@@ -5,6 +5,7 @@ from datetime import UTC, datetime, time
 import streamlit as st
 
 from dashboard.components.forms import clear_errors, field_error, flash, form_errors, run_write
+from dashboard.components.history import show_history
 from dashboard.components.labels import code_formatter, term_formatter, term_label
 from dashboard.components.protection import protection_panel
 from dashboard.context import page_context
@@ -207,19 +208,7 @@ with tab_report:
 
 # --- History ---------------------------------------------------------------------
 with tab_history:
-    for event in reversed(detail.timeline):
-        who = event.username or _("system")
-        what = _(event.verb)
-        line = (f"{md(loc.datetime(event.at, 'short'))} · **{md(who)}** · "
-                f"{md(what)} {md(event.entity)}")
-        if event.reason:
-            line += " — " + md(_("reason: {reason}", reason=event.reason))
-        st.markdown(line)
-        if event.before or event.after:
-            changed = sorted(set(event.before or {}) | set(event.after or {}))
-            st.caption(md("; ".join(
-                f"{k}: {(event.before or {}).get(k, '–')} → {(event.after or {}).get(k, '–')}"
-                for k in changed if k not in ("original_text",))[:400]))
+    show_history(loc, detail.timeline, {a.id: a.title for a in detail.actions})
 
 
 def _acknowledge() -> None:

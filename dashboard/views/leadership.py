@@ -4,12 +4,13 @@ Every figure below goes through the same ``Filters`` chosen at the top, and ever
 is cached per filter set (figures are aggregates, the same for every role).
 """
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.components.labels import code_formatter, place_formatter, term_formatter
+from dashboard.components.labels import code_formatter, place_formatter, term_formatter, term_label
 from dashboard.context import page_context
 from dashboard.resources import cached, get_engine, load_places, load_terms, load_user
 from tracker import charts
@@ -23,6 +24,7 @@ ctx = page_context()
 loc, _ = ctx.loc, ctx.loc.gettext
 label = code_formatter(loc)
 PERIODS = {"30": 30, "90": 90, "365": 365, "all": None}
+RATE, COUNT, DAYS = "rate", "count", "days"  # how a tile's value and change are written
 
 
 @cached(ttl=120, max_entries=32)
@@ -36,6 +38,28 @@ def _oldest(filters: Filters, as_of: datetime, user_id: int, role: str) -> pd.Da
     """A list of inputs follows the reader's role: the cache key carries the user and role."""
     with read_session(get_engine()) as session:
         return oldest_open(session, filters, as_of, 15, viewer=load_user(user_id))
+
+
+def _value(kind: str, value: float) -> str:
+    """A tile's figure written for the locale."""
+    return {RATE: loc.percent, COUNT: loc.number, DAYS: lambda v: loc.number(v, 1)}[kind](value)
+
+
+def _change(kind: str, delta: float) -> tuple[str, int]:
+    """The change written for the locale (a rate's in percentage points), and its sign
+    once rounded as shown: the arrow and colour follow that, not the text's first
+    character (which a translation or a locale's minus sign may move)."""
+    digits = 0 if kind == COUNT else 1
+    value = delta * 100 if kind == RATE else delta
+    sign = (round(value, digits) > 0) - (round(value, digits) < 0)
+    text = loc.signed(value, digits)
+    # TRANSLATORS: a change in percentage points, e.g. "+3.5 pp".
+    return (_("{delta} pp", delta=text) if kind == RATE else text), sign
+
+
+def _days(value: float) -> str:
+    """Whole days elapsed, written for the locale."""
+    return loc.number(math.floor(value))
 
 
 st.title(_("Leadership dashboard"))
@@ -62,23 +86,24 @@ now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 data = _data(filters, now)
 trends = data.trends
 TILES = [
-    ("closure_rate", _("Loop closed"), loc.percent, lambda d: f"{d * 100:+.1f} pp"),
-    ("median_days_to_report_back", _("Median days to report back"),
-     lambda v: loc.number(v, 1), lambda d: f"{d:+.1f}"),
-    ("overdue_open", _("Overdue open inputs"), loc.number, lambda d: f"{d:+,.0f}"),
-    ("commitments_kept_rate", _("Commitments kept on time"), loc.percent,
-     lambda d: f"{d * 100:+.1f} pp"),
-    ("repeat_asks", _("Repeated asks"), loc.number, lambda d: f"{d:+,.0f}"),
-    ("share_women", _("Participants who are women"), loc.percent, lambda d: f"{d * 100:+.1f} pp"),
-    ("share_rural", _("Inputs from rural or remote places"), loc.percent,
-     lambda d: f"{d * 100:+.1f} pp"),
+    ("closure_rate", _("Loop closed"), RATE),
+    ("median_days_to_report_back", _("Median days to report back"), DAYS),
+    ("overdue_open", _("Overdue open inputs"), COUNT),
+    ("commitments_kept_rate", _("Commitments kept on time"), RATE),
+    ("repeat_asks", _("Repeated asks"), COUNT),
+    ("share_women", _("Participants who are women"), RATE),
+    ("share_rural", _("Inputs from rural or remote places"), RATE),
 ]
+
+
 cols = [*st.columns(4), *st.columns(4)[:3]]
-for col, (name, title, show, delta) in zip(cols, TILES, strict=True):
+for col, (name, title, kind) in zip(cols, TILES, strict=True):
     kpi = trends[name]
-    col.metric(title, show(kpi.current) if kpi.current is not None else "–",
-               delta=delta(kpi.delta) if kpi.delta is not None else None,
-               delta_color="normal" if kpi.higher_is_better else "inverse",
+    change, sign = _change(kind, kpi.delta) if kpi.delta is not None else (None, 0)
+    better = sign > 0 if kpi.higher_is_better else sign < 0
+    col.metric(title, _value(kind, kpi.current) if kpi.current is not None else "–",
+               delta=change, delta_arrow={1: "up", -1: "down"}.get(sign, "off"),
+               delta_color="gray" if not sign else "green" if better else "red",
                help=_("Change against the previous period of the same length."), border=True)
 
 left, right = st.columns(2)
@@ -110,17 +135,18 @@ neck = data.bottlenecks
 if neck.empty:
     st.caption(_("No open input."))
 else:
-    st.dataframe(neck.assign(label=neck["label"].fillna("–"))[
-        ["label", "open", "overdue", "oldest_days"]].rename(columns={
-            "label": _("Section"), "open": _("Open"), "overdue": _("Overdue"),
-            "oldest_days": _("Oldest (days)")}), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame([{
+        _("Section"): term_label(loc, TermKind.SECTION, row.section),
+        _("Open"): loc.number(row.open), _("Overdue"): loc.number(row.overdue),
+        _("Oldest (days)"): _days(row.oldest_days),
+    } for row in neck.itertuples()]), hide_index=True, width="stretch")
 oldest = _oldest(filters, now, ctx.user.id, ctx.user.role)  # type: ignore[arg-type]
 if not oldest.empty:
     st.caption(_("Oldest open inputs (no text is shown here)"))
-    st.dataframe(oldest.assign(loop_state=oldest["loop_state"].map(label))[
-        ["id", "received_at", "locality", "section_label", "type_label", "loop_state",
-         "days_open"]].rename(columns={
-            "received_at": _("Received"), "locality": _("Locality"),
-            "section_label": _("Section"), "type_label": _("Type"),
-            "loop_state": _("State"), "days_open": _("Days open")}),
-        hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame([{
+        "id": row.id, _("Received"): loc.date(row.received_at), _("Locality"): row.locality,
+        _("Section"): term_label(loc, TermKind.SECTION, row.section),
+        _("Type"): term_label(loc, TermKind.INPUT_TYPE, row.type),
+        _("State"): label(row.loop_state), _("Days open"): _days(row.days_open),
+    } for row in oldest.itertuples()]), hide_index=True, width="stretch",
+        column_config={"id": st.column_config.NumberColumn("#", format="%d")})

@@ -72,7 +72,7 @@ def _error(field: str) -> None:
     message = st.session_state.get(ERRORS, {}).get(field)
     if message:
         # A library message may quote what was typed: never let it render as Markdown.
-        st.error(md(_(message) if field else message), icon="⚠️")
+        st.error(md(_(message)), icon="⚠️")
 
 
 def _other_errors() -> None:
@@ -80,7 +80,7 @@ def _other_errors() -> None:
     broken and not shown would look like a save that silently did nothing."""
     for field, message in st.session_state.get(ERRORS, {}).items():
         if field not in SHOWN and message:
-            st.error(md(_(message) if field else message), icon="⚠️")
+            st.error(md(_(message)), icon="⚠️")
 
 
 st.title(_("Log an input"))

@@ -206,3 +206,117 @@ def test_leadership_filters_change_the_figures(app_db: AppDB) -> None:
     at.selectbox(key="ld_region").set_value(None).run()
     at.selectbox(key="ld_theme").set_value("security").run()
     assert _tile(at, "Overdue open inputs") == "1"
+
+
+def _shown(values: object) -> list[str]:
+    """Texts as the reader sees them: without ``md``'s escapes and bidi isolates."""
+    import re
+
+    return [re.sub(r"\\(.)", r"\1", v.value).replace("\u2068", "").replace("\u2069", "")
+            for v in values]  # type: ignore[attr-defined]
+
+
+def test_form_errors_are_in_the_reader_s_language(app_db: AppDB) -> None:
+    """Pydantic's English and the services' messages reach a form translated, values
+    (a name, a number) included; never the library's own wording."""
+    from tracker.i18n import Localizer
+    from tracker.signin import MIN_PASSWORD_LENGTH
+
+    fr = Localizer("fr")
+    at = open_page("views/log_input.py", lang="fr")
+    at.multiselect(key="li_themes").set_value([])
+    click(at, fr.gettext("Record input"))
+    errors = _shown(at.error)
+    assert fr.gettext("choose at least one") in errors, errors
+    assert fr.gettext("this field is required") in errors, errors
+    assert not any("should have" in e or "required" in e for e in errors), errors
+
+    ar = Localizer("ar")
+    at = open_page("views/settings.py", as_user="admin", lang="ar")
+    at.text_input(key="su_name").input(app_db.world.officer.username)
+    at.text_input(key="su_password").input("short")
+    click(at, ar.gettext("Add user"))
+    too_short = ar.ngettext("a password needs at least {n} character",
+                            "a password needs at least {n} characters", MIN_PASSWORD_LENGTH)
+    assert too_short in _shown(at.error) and "password" not in too_short
+    at.text_input(key="su_password").input("")
+    click(at, ar.gettext("Add user"))
+    taken = ar.gettext("the user name {name} is taken", name=f"'{app_db.world.officer.username}'")
+    assert taken in _shown(at.error) and "taken" not in taken, _shown(at.error)
+    at.text_input(key="sp_name").input("Kibali")
+    at.selectbox(key="sp_level").set_value("region")
+    at.selectbox(key="sp_parent").set_value(app_db.world.town.id)
+    click(at, ar.gettext("Add place"))
+    assert ar.gettext("a place of this level cannot sit under the place chosen: "
+                      "choose one higher up") in _shown(at.error), _shown(at.error)
+
+    sw = Localizer("sw")
+    at = open_page("views/input_detail.py", lang="sw", id="1")
+    at.text_input(key="na_title").input("Réparer le forage")
+    at.checkbox(key="na_public").check()
+    click(at, sw.gettext("Create action"))
+    due = sw.gettext("a public commitment needs a due date")
+    assert due in _shown(at.error) and "due date" not in due, _shown(at.error)
+
+
+def test_input_detail_history_is_told_in_words(app_db: AppDB) -> None:
+    """The History tab names each event and shows the fields a reader follows, in the
+    reader's language: no verbs or field names from the trail, no ids or ISO dates, and
+    never free text or a contact, only that it changed or was kept."""
+    from datetime import timedelta
+
+    from tests.utils.factories import T0
+    from tracker.contacts import new_key
+    from tracker.i18n import Localizer
+    from tracker.services import (
+        acknowledge_input,
+        create_action,
+        edit_input,
+        record_input,
+        set_action_status,
+    )
+
+    w = app_db.world
+    with Session(app_db.engine, expire_on_commit=False) as s:
+        officer = s.get(User, w.officer.id)
+        acknowledge_input(session=s, actor=officer, input_id=1, at=T0 + timedelta(days=1))
+        edit_input(session=s, actor=officer, input_id=1, reason="typo", changes={
+            "urgency": "high", "translation": "SECRET TRANSLATION",
+            "source_group": "the market women"})
+        action = create_action(session=s, actor=officer, input_ids=[1], data={
+            "kind_code": "qip", "title": "Réparer le forage"})
+        set_action_status(session=s, actor=officer, action_id=action.id, status="done")
+        uid = s.get(Input, 1).uid
+        protected = record_input(session=s, actor=officer, contact="+243 812 345 678",
+                                 contact_key=new_key(), data={
+                                     "received_at": T0, "channel_code": "town_hall",
+                                     "locality_id": w.village.id, "type_code": "complaint",
+                                     "theme_codes": ["basic_services"], "language": "fr",
+                                     "original_text": "Le forage fuit.", "source_code": "SRC-77"})
+
+    loc = Localizer("fr")
+    _ = loc.gettext
+    at = open_page("views/input_detail.py", lang="fr", id="1")
+    assert not at.exception
+    history = " | ".join(_shown(at.tabs[2].children.values()))
+    for expected in [
+        _("Input recorded"), _("Receipt acknowledged"), _("Input corrected"),
+        _("Action created: {action}", action="Réparer le forage"),
+        _("Action status changed: {action}", action="Réparer le forage"),
+        _("{field}: {value}", field=_("Type"), value=_("Request / need")),
+        _("{field}: {value}", field=_("Themes"), value=_("Basic services and quick-impact project needs")),
+        _("{field}: {value}", field=_("Acknowledged on"), value=loc.date(T0 + timedelta(days=1))),
+        _("{field}: {before} → {after}", field=_("Urgency"), before=_("Medium"), after=_("High")),
+        _("{field}: {before} → {after}", field=_("Status"), before=_("Planned"), after=_("Done")),
+        _("{field} changed", field=_("Translation")), _("{field} changed", field=_("Source")),
+    ]:
+        assert expected in history, (expected, history)
+    for raw in ["record input", "acknowledge", "acknowledged_at", "urgency:", "None", "2026-03",
+                "basic_services", "town_hall", uid, "SECRET", "market women", "Nous demandons"]:
+        assert raw not in history, (raw, history)
+
+    at = open_page("views/input_detail.py", lang="fr", id=str(protected.id))
+    history = " | ".join(_shown(at.tabs[2].children.values()))
+    assert _("Source's contact details kept, encrypted") in history, history
+    for raw in ["812", "SRC-77", "encrypted", "contact:", "fuit"]:
+        assert raw not in history, (raw, history)
