@@ -115,7 +115,7 @@ def places_named(places: list[Place], wanted: str, level: LocalityLevel | str) -
     level = LocalityLevel(level).value
     text = wanted.strip()
     same_level = [p for p in places if p.level == level]
-    if text.isdigit():
+    if text.isascii() and text.isdecimal():  # "²" is a digit to isdigit(), not to int()
         return [p for p in same_level if p.id == int(text)]
     steps = _steps(text)
     by_path = [p for p in same_level if _steps(p.path) == steps]

@@ -36,6 +36,7 @@ from tracker.services import (
 ctx = page_context()
 loc, _ = ctx.loc, ctx.loc.gettext
 label = code_formatter(loc)
+MAX_ID = 2**53 - 1  # the largest whole number a browser's number box holds exactly
 STEPS = [LoopState.RECEIVED, LoopState.ACKNOWLEDGED, LoopState.IN_ACTION, LoopState.ACTIONED,
          LoopState.CLOSED]
 
@@ -47,9 +48,11 @@ if linked and linked != st.session_state.get("detail_link"):
     # number last typed: the box keeps its own value otherwise, whatever ``value`` says.
     st.session_state["detail_link"] = linked
     st.session_state.pop("detail_pick", None)
-asked = linked or st.session_state.get("detail_id")
-chosen = st.number_input(_("Input number"), min_value=1, step=1, key="detail_pick",
-                         value=int(asked) if asked and str(asked).isdigit() else None)
+asked = str(linked or st.session_state.get("detail_id") or "")
+chosen = st.number_input(_("Input number"), min_value=1, max_value=MAX_ID, step=1,
+                         key="detail_pick",
+                         value=int(asked) if asked.isascii() and asked.isdecimal()
+                         and 1 <= int(asked) <= MAX_ID else None)
 if not chosen:
     st.info(_("Open an input from My follow-ups, or type its number."))
     st.stop()

@@ -178,3 +178,16 @@ def test_an_uploaded_file_with_a_hostile_name_and_cells(hostile: Hostile) -> Non
     at.button(key="ie_preview").click().run()
     assert not at.exception, at.exception
     assert_inert(inspect(at))
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "0", "-4", "99999999999999999999"])
+def test_odd_numbers_in_the_address_are_not_a_crash(app_db: AppDB, value: str) -> None:
+    """``?id=`` and ``?locality=`` are typed by anyone: "²" is a digit to Python's
+    isdigit() but no number to int(); 0 and 20 digits are no input number either."""
+    detail = open_page("views/input_detail.py", id=value)
+    assert not detail.exception, detail.exception
+    assert detail.info or detail.error
+    for param in ("locality", "region"):
+        public = open_page("views/public.py", as_user=None, **{param: value})
+        assert not public.exception, public.exception
+        assert public.warning

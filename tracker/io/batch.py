@@ -89,17 +89,20 @@ class Classifier:
         # Every record a row of the run named, as hash of (part, uid) -> line << 32 | hash
         # of its content: ints, so a file of a million rows holds a hundred bytes a row.
         self._content: dict[int, int] = {}
+        # A dry run writes nothing: the actions an earlier batch would have moved.
+        self._moved: set[int] = set()
 
     def _contradiction(self, plan: RowPlan) -> str | None:
         """Why ``plan`` cannot go in when a record it names by id (a log's number, or a
         uid the file gives) was named by an earlier row of the run with other content:
         an id names one record, so the second row would silently become the first's."""
-        parts = [(name, item.uid, _digest(item.values, extra))
-                 for name, item, extra in (
-                     ("input", plan.input, plan.input and tuple(plan.input.theme_codes)),
-                     ("action", plan.action, ()),  # how it links is the link's
-                     ("report-back", plan.report_back,
-                      plan.report_back and tuple(sorted(plan.report_back.messages.items()))))
+        parts = [(name, item.uid, digest)
+                 for name, item, digest in (
+                     ("input", plan.input, plan.input and _digest(
+                         plan.input.values, tuple(plan.input.theme_codes))),
+                     ("action", plan.action, plan.action and plan.action.given & _LOW),
+                     ("report-back", plan.report_back, plan.report_back and _digest(
+                         plan.report_back.values, tuple(sorted(plan.report_back.messages.items())))))
                  if item is not None]
         found = []
         for name, uid, digest in parts:
@@ -210,7 +213,7 @@ class Classifier:
                 oref: Ref | None = made.get((part, item.uid))
                 if oref is None and item.uid in known_ids:
                     oref = ("id", known_ids[item.uid])
-                    if part == "action" and iref is not None and _moves_forward(batch, oref[1], plan):
+                    if part == "action" and _moves_forward(batch, oref[1], plan, self._moved):
                         new = True
                 if oref is None:
                     oref = made[(part, item.uid)] = self._new(created, plan)
@@ -224,6 +227,8 @@ class Classifier:
                 pairs.append((oref, iref, plan))
                 new = True
             outcomes.append(Outcome(IMPORTED if new else DUPLICATE))
+        if self.dry_run:
+            self._moved.update(batch.moved)
         return batch
 
 
@@ -237,11 +242,12 @@ def _digest(values: dict[str, Any], extra: Any) -> int:
 _STAGE = {"planned": 0, "in_progress": 1, "done": 2, "not_possible": 2}
 
 
-def _moves_forward(batch: Batch, action_id: int, plan: RowPlan) -> bool:
-    """Whether ``plan`` takes a stored action further than it is; noted in ``batch.moved``."""
+def _moves_forward(batch: Batch, action_id: int, plan: RowPlan, dry_moved: set[int]) -> bool:
+    """Whether ``plan`` takes a stored action further than it is; noted in ``batch.moved``
+    (and, for a dry run, which reads the stored status again each batch, in ``dry_moved``)."""
     assert plan.action is not None
     status = batch.state.get(("action", action_id), (None,))[0]
-    if status is None or action_id in batch.moved:
+    if status is None or action_id in batch.moved or action_id in dry_moved:
         return False
     if _STAGE[plan.action.values["status"]] <= _STAGE[status]:
         return False

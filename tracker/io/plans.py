@@ -43,6 +43,9 @@ class ActionPlan:
     values: dict[str, Any]
     link_kind: str
     linked_at: datetime
+    # A hash of what the row itself gives of the action: its dates, when the file has
+    # none, are filled in from the row's input, so rows sharing an action differ there.
+    given: int = 0
 
 
 @dataclass

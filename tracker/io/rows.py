@@ -340,7 +340,9 @@ class RowConverter:
             component_code=shape["component_code"] or self.ref.actor.component_code,
             section_code=shape["section_code"] or self.ref.actor.section_code,
         )
-        return ActionPlan(values["uid"], values, kind, linked)
+        given = hash(repr(sorted((k, x) for k, x in v.items()
+                                 if x is not None and k not in ("link_kind", "linked_at"))))
+        return ActionPlan(values["uid"], values, kind, linked, given)
 
     def _report_back(self, v: dict[str, Any], plan: RowPlan) -> ReportBackPlan:
         if plan.input is None:
