@@ -279,3 +279,30 @@ def test_a_merge_keeps_who_recorded_each_input(session: Session, importer: str) 
     got = dict(session.execute(select(Input.uid, Input.recorded_by_id)).all())
     expected = {u: ca1.id if n == "officer.ca1" else system.id for u, n in by.items()}
     assert got == (expected if importer == "admin" else dict.fromkeys(by, actor.id))
+
+
+def test_a_record_named_by_rows_either_side_of_a_new_place(
+        engine: Engine, tmp_path: Path, sqlite_template: Path) -> None:
+    """A place the import creates has a stand-in id until its batch is written: one
+    report-back, named by a row of that batch and by a row of the next, is still one
+    report-back (the rows are compared on what they give, not on the ids they resolve to)."""
+    from tests.utils.factories import T0, build_world, make_input
+    from tracker.services import record_report_back
+
+    with Session(engine) as session:
+        w = build_world(session)
+        first, second = make_input(session, w.officer, w.town), make_input(session, w.officer, w.town)
+        record_report_back(session=session, actor=w.officer, data={
+            "input_ids": [first.id, second.id], "audience": "community", "method": "radio",
+            "reported_at": T0 + timedelta(days=1), "locality_id": w.town.id,
+            "messages": {"fr": "Le forage est réparé."}})
+        data = export_bytes(session, ensure_system_user(session), what="all", format="csv")
+    places = sum(r["record"] == "locality" for r in _csv(data))
+    target = _second_database(engine, tmp_path, sqlite_template)
+    with Session(target) as session:
+        result = run(session, ensure_system_user(session), data, mapping("hearback_export"),
+                     batch_size=places + 1)  # the places and the first input, then the second
+        assert result.rejected == 0, result.rejections
+        assert (count(session, ReportBack), count(session, ReportBackInput)) == (1, 2)
+    if target is not engine:
+        target.dispose()

@@ -96,14 +96,9 @@ class Classifier:
         """Why ``plan`` cannot go in when a record it names by id (a log's number, or a
         uid the file gives) was named by an earlier row of the run with other content:
         an id names one record, so the second row would silently become the first's."""
-        parts = [(name, item.uid, digest)
-                 for name, item, digest in (
-                     ("input", plan.input, plan.input and _digest(
-                         plan.input.values, tuple(plan.input.theme_codes))),
-                     ("action", plan.action, plan.action and plan.action.given & _LOW),
-                     ("report-back", plan.report_back, plan.report_back and _digest(
-                         plan.report_back.values, tuple(sorted(plan.report_back.messages.items())))))
-                 if item is not None]
+        parts = [(name, item.uid, item.given)
+                 for name, item in (("input", plan.input), ("action", plan.action),
+                                    ("report-back", plan.report_back)) if item is not None]
         found = []
         for name, uid, digest in parts:
             key = hash((name, uid))
@@ -230,11 +225,6 @@ class Classifier:
         if self.dry_run:
             self._moved.update(batch.moved)
         return batch
-
-
-def _digest(values: dict[str, Any], extra: Any) -> int:
-    """32 bits of a record's content (its values are scalars: text, numbers, dates)."""
-    return hash((tuple(sorted(values.items())), extra)) & _LOW
 
 
 # How far along an action is: a re-imported log moves an action forward, never back (a

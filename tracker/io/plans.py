@@ -35,6 +35,10 @@ class InputPlan:
     external_id: str
     values: dict[str, Any]  # columns of the ``input`` row, ids and loop facts aside
     theme_codes: list[str]
+    # A hash of what the row itself gives of each record (``given_hash``): two rows naming
+    # one record are compared on it, never on what was resolved or filled in for them (a
+    # place the run creates has a stand-in id until its batch is written).
+    given: int = 0
 
 
 @dataclass
@@ -43,9 +47,7 @@ class ActionPlan:
     values: dict[str, Any]
     link_kind: str
     linked_at: datetime
-    # A hash of what the row itself gives of the action: its dates, when the file has
-    # none, are filled in from the row's input, so rows sharing an action differ there.
-    given: int = 0
+    given: int = 0  # its dates, when the file has none, come from the row's input
 
 
 @dataclass
@@ -53,6 +55,13 @@ class ReportBackPlan:
     uid: str
     values: dict[str, Any]
     messages: dict[str, str]
+    given: int = 0
+
+
+def given_hash(values: dict[str, Any], skip: tuple[str, ...] = ()) -> int:
+    """32 bits of a record's cells as the row gives them (read, not yet resolved)."""
+    return hash(repr(sorted((k, v) for k, v in values.items()
+                            if v is not None and k not in skip))) & 0xFFFFFFFF
 
 
 @dataclass

@@ -26,6 +26,7 @@ from tracker.io.plans import (
     ReportBackPlan,
     RowError,
     RowPlan,
+    given_hash,
 )
 from tracker.io.readers import RawRow
 from tracker.io.shapecheck import validated
@@ -287,7 +288,7 @@ class RowConverter:
             recorded_by_id=self.ref.users.get(str(v.get("recorded_by") or "").strip())
             if self.ref.is_admin else None,
         )
-        return InputPlan(values["uid"], key, values, list(themes))
+        return InputPlan(values["uid"], key, values, list(themes), given_hash(v))
 
     def _action(self, v: dict[str, Any], plan: RowPlan) -> ActionPlan:
         received = plan.input.values["received_at"] if plan.input else None
@@ -340,9 +341,8 @@ class RowConverter:
             component_code=shape["component_code"] or self.ref.actor.component_code,
             section_code=shape["section_code"] or self.ref.actor.section_code,
         )
-        given = hash(repr(sorted((k, x) for k, x in v.items()
-                                 if x is not None and k not in ("link_kind", "linked_at"))))
-        return ActionPlan(values["uid"], values, kind, linked, given)
+        return ActionPlan(values["uid"], values, kind, linked,
+                          given_hash(v, skip=("link_kind", "linked_at")))  # the link's
 
     def _report_back(self, v: dict[str, Any], plan: RowPlan) -> ReportBackPlan:
         if plan.input is None:
@@ -375,5 +375,5 @@ class RowConverter:
                   "audience": shape["audience"].value, "method": shape["method"].value,
                   "reported_at": reported, "locality_id": shape["locality_id"],
                   "approved_public": shape["approved_public"], "created_at": created}
-        return ReportBackPlan(values["uid"], values, shape["messages"])
+        return ReportBackPlan(values["uid"], values, shape["messages"], given_hash(v))
 
