@@ -333,6 +333,17 @@ def bottlenecks(session: Session, filters: Filters, now: datetime, limit: int = 
     return frame
 
 
+def bottleneck_frame(table: list[tuple[Any, ...]], now: datetime, limit: int = 20) -> pd.DataFrame:
+    """(section, label, open, overdue, oldest received) rows, most overdue first, as the
+    bottlenecks' frame: the first ``limit`` sections, with the oldest one's age at ``now``."""
+    table = sorted(table, key=lambda r: (-r[3], -r[2], r[4], r[0] is None, r[0] or ""))
+    frame = _frame(table[:limit], ["section", "label", "open", "overdue", "oldest_received_at"],
+                   ints=("open", "overdue"))
+    frame["oldest_days"] = pd.Series(
+        [(now - t).total_seconds() / 86400 for t in frame["oldest_received_at"]], dtype="float64")
+    return frame
+
+
 def oldest_open(session: Session, filters: Filters, now: datetime, limit: int = 20, *,
                 viewer: User | None = None) -> pd.DataFrame:
     """The oldest open inputs, without any of their text: which promises are waiting longest.

@@ -26,6 +26,7 @@ from tracker.breakdowns import (
     _overdue,
     _share,
     _within,
+    bottleneck_frame,
     bucket_label,
     inclusion_frame,
     month_start,
@@ -206,14 +207,9 @@ def _map(session: Session, filters: Filters, rows: list[Any]) -> pd.DataFrame:
 
 def _bottlenecks(rows: list[Any], labels: dict[tuple[str, Any], str], now: datetime,
                  limit: int = 20) -> pd.DataFrame:
-    table = [(r.k, labels.get((TermKind.SECTION.value, r.k)) if r.k is not None else None,
-              int(r.n), int(r.overdue or 0), utc_time(r.oldest)) for r in rows]
-    table.sort(key=lambda r: (-r[3], -r[2], r[4], r[0] is None, r[0] or ""))
-    frame = _frame(table[:limit], ["section", "label", "open", "overdue", "oldest_received_at"],
-                   ints=("open", "overdue"))
-    frame["oldest_days"] = pd.Series(
-        [(now - t).total_seconds() / 86400 for t in frame["oldest_received_at"]], dtype="float64")
-    return frame
+    return bottleneck_frame([(r.k, labels.get((TermKind.SECTION.value, r.k)) if r.k is not None
+                              else None, int(r.n), int(r.overdue or 0), utc_time(r.oldest))
+                             for r in rows], now, limit)
 
 
 __all__ = ["CLOSURES", "FRAMES", "leadership_breakdowns"]

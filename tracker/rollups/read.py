@@ -24,6 +24,7 @@ from tracker.breakdowns import (
     REPORT_BACK_BINS,
     _frame,
     _share,
+    bottleneck_frame,
     bucket_label,
     inclusion_frame,
     weekly_frame,
@@ -305,14 +306,9 @@ def bottlenecks(session: Session, filters: Filters, now: datetime, limit: int = 
             .select_from(source).where(c.dim == "section", c.open_inputs > 0, *_where(session, filters))
             .group_by(c.code, term.c.label))
     by_section = (waiting or pending(session, filters, now))["section"]
-    table = [(_none(code), label, int(n), int(n) - by_section.get(code, 0), utc_time(oldest))
-             for code, label, n, oldest in session.execute(stmt)]
-    table.sort(key=lambda r: (-r[3], -r[2], r[4], r[0] is None, r[0] or ""))
-    frame = _frame(table[:limit], ["section", "label", "open", "overdue", "oldest_received_at"],
-                   ints=("open", "overdue"))
-    frame["oldest_days"] = pd.Series(
-        [(now - t).total_seconds() / 86400 for t in frame["oldest_received_at"]], dtype="float64")
-    return frame
+    return bottleneck_frame([(_none(code), label, int(n), int(n) - by_section.get(code, 0),
+                              utc_time(oldest)) for code, label, n, oldest in session.execute(stmt)],
+                            now, limit)
 
 
 def utc_time(value: Any) -> datetime:
