@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select, text, true, tuple_, union_all
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select, true, tuple_, union_all
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -130,9 +130,6 @@ def _grouped(session: Session, rows: Any, keys: list[str]) -> list[Any]:
         return list(session.execute(union_all(*(
             select(literal(key).label("g"), cast(c[key], String).label("k"), *_measures(c))
             .where(_applies(c, key)).group_by(c[key]) for key in keys))))
-    # Each set hashes its groups in memory; with the default 4 MB a large scope falls back
-    # to sorting every row once per set. For this transaction only.
-    session.execute(text("SET LOCAL work_mem = '64MB'"))
     c = rows.subquery("scoped").c
     # A row a grouping does not count has NULL there; a NULL key it counts, a mark.
     marked = select(*(case((_applies(c, key), func.coalesce(cast(c[key], String), _NULL)))
