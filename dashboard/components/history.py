@@ -107,8 +107,14 @@ def event_details(loc: Localizer, event: TimelineEvent) -> list[str]:
 def show_history(loc: Localizer, events: Iterable[TimelineEvent],
                  actions: Mapping[int, str]) -> None:
     """The timeline, newest first: when, who, what, and what changed."""
+    events = list(events)
+    if not events:
+        st.caption(loc.gettext(
+            "The audit trail holds no event for this input. A demo data set is loaded in "
+            "one step, which the trail records once for the whole set."))
+        return
     people = {p.id: p.display_name or p.username for p in load_people()}
-    for event in reversed(list(events)):
+    for event in reversed(events):
         who = event.username or loc.gettext("system")
         line = (f"{md(loc.datetime(event.at, 'short'))} · **{md(who)}** · "
                 f"{md(event_title(loc, event, actions, people))}")

@@ -320,3 +320,46 @@ def test_input_detail_history_is_told_in_words(app_db: AppDB) -> None:
     assert _("Source's contact details kept, encrypted") in history, history
     for raw in ["812", "SRC-77", "encrypted", "contact:", "fuit"]:
         assert raw not in history, (raw, history)
+
+
+def test_history_of_a_demo_input_says_why_it_is_empty(
+        tmp_path, sqlite_template, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A demo input has no event of its own (the set is loaded in one step): the tab says
+    so instead of showing nothing, which reads as a page that failed."""
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.context import AUTH_KEY
+    from tests.dashboard.conftest import APP
+    from tracker.db import make_engine
+    from tracker.demo import generate_demo
+    from tracker.i18n import Localizer
+    from tracker.models import AuditEvent
+    from tracker.signin import start_session
+
+    path = tmp_path / "demo.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    generate_demo(engine, inputs=200)
+    with Session(engine) as s:
+        admin = s.exec(select(User).where(User.role == "admin", User.username != "system")).first()
+        input_id = s.exec(select(func.min(Input.id))).one()
+        assert not s.exec(select(AuditEvent).where(AuditEvent.entity == "input")).first()
+    token = start_session(engine, admin)
+    monkeypatch.setenv("HEARBACK_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[AUTH_KEY] = token
+    at.run()
+    at.switch_page("views/input_detail.py")
+    at.query_params["id"] = str(input_id)
+    at.query_params["lang"] = "fr"
+    at.run()
+    assert not at.exception
+    shown = [c.value for c in at.tabs[2].children.values() if hasattr(c, "value")]
+    fr = Localizer("fr")
+    expected = fr.gettext("The audit trail holds no event for this input. A demo data set is "
+                          "loaded in one step, which the trail records once for the whole set.")
+    assert expected in shown, shown
+    engine.dispose()
