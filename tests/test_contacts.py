@@ -12,10 +12,11 @@ from sqlmodel import Session, select
 
 from tests.utils.factories import T0, World, build_world
 from tracker.cli import cli
+from tracker.codes import Role
 from tracker.contacts import has_contact, new_key, purge_contacts, read_contact
 from tracker.errors import PermissionDenied, ValidationError
 from tracker.models import Input, SourceContact
-from tracker.services import record_input
+from tracker.services import create_user, record_input, update_user
 
 KEY = new_key()
 CONTACTS = ["Mama Furaha Bahati, +243 812 345 678", "Jean-Pierre Kasongo, 0998 765 432",
@@ -61,6 +62,30 @@ def test_contact_is_encrypted_and_read_only_by_admin_or_recorder(session: Sessio
             read_contact(session, actor=other, input_id=item, key=KEY)
     with pytest.raises(Exception, match="another key"):
         read_contact(session, actor=world.admin, input_id=item, key=new_key())
+
+
+def test_a_recorder_who_may_not_read_the_input_does_not_read_its_contact(
+        session: Session, world: World) -> None:
+    """A section head who recorded a restricted input reads neither its words nor its
+    source's contact; an officer moved to a reading role no longer reads the contacts
+    they kept ("only admins and the officer who recorded the input", docs/access.md)."""
+    head = create_user(session=session, actor=world.admin, data={
+        "username": "head", "role": Role.SECTION_HEAD, "section_code": "civil_affairs"})
+    restricted = record_input(session=session, actor=head, contact=CONTACTS[1], contact_key=KEY,
+                              data={"received_at": T0, "channel_code": "alert_network",
+                                    "locality_id": world.village.id, "type_code": "complaint",
+                                    "theme_codes": ["conduct"], "language": "fr",
+                                    "original_text": "Plainte contre un casque bleu."}).id
+    with pytest.raises(PermissionDenied):
+        read_contact(session, actor=head, input_id=restricted, key=KEY)
+    kept = _record(session, world, CONTACTS[0])
+    assert read_contact(session, actor=world.officer, input_id=kept, key=KEY) == CONTACTS[0]
+    update_user(session=session, actor=world.admin, username=world.officer.username,
+                role=Role.VIEWER.value)
+    session.refresh(world.officer)
+    with pytest.raises(PermissionDenied):
+        read_contact(session, actor=world.officer, input_id=kept, key=KEY)
+    assert read_contact(session, actor=world.admin, input_id=restricted, key=KEY) == CONTACTS[1]
 
 
 def _dump(engine: Engine) -> bytes:

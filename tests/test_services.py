@@ -175,6 +175,34 @@ def test_an_officer_cannot_link_what_they_cannot_read(session: Session, world: W
     assert row_counts(session) == before
 
 
+def test_an_action_known_only_through_unreadable_inputs_is_out_of_reach(
+        session: Session, world: World) -> None:
+    """Neither changed, nor linked to one's own input (which would list it from then on),
+    nor returned with its title: an action on a conduct case follows its input's rule."""
+    hidden = make_input(session, world.other_officer, world.town, theme_codes=["conduct"]).id
+    case = create_action(session=session, actor=world.other_officer, input_ids=[hidden],
+                         data={"kind_code": "investigation", "title": "Enquête sur le sergent K.",
+                               "created_at": h(1)}).id
+    mine = make_input(session, world.officer, world.town).id
+    before = row_counts(session)
+    with pytest.raises(NotFoundError):
+        link_action(session=session, actor=world.officer, action_id=case, input_ids=[mine])
+    with pytest.raises(NotFoundError):
+        set_action_status(session=session, actor=world.officer, action_id=case, status="done")
+    with pytest.raises(NotFoundError):
+        edit_action(session=session, actor=world.officer, action_id=case,
+                    changes={"title": "Autre"}, reason="typo")
+    assert row_counts(session) == before
+    # Linked to an input they may read too, the action is theirs to see; the other input's
+    # number is not.
+    link_action(session=session, actor=world.other_officer, action_id=case, input_ids=[mine])
+    shown = set_action_status(session=session, actor=world.officer, action_id=case,
+                              status="in_progress")
+    assert shown.input_ids == [mine]
+    assert set_action_status(session=session, actor=world.admin, action_id=case,
+                             status="done").input_ids == [hidden, mine]
+
+
 # --- audit events ------------------------------------------------------------------
 
 Write = Callable[[], object]
@@ -318,6 +346,7 @@ VALIDATION_CASES: dict[str, tuple[Callable[[Session, World], object], str]] = {
     "unknown type": (_bad_input(type_code="gossip"), "type_code"),
     "unknown theme": (_bad_input(theme_codes=["basic_services", "weather"]), "theme_codes"),
     "no theme": (_bad_input(theme_codes=[]), "theme_codes"),
+    "only an empty theme": (_bad_input(theme_codes=[""]), "theme_codes"),
     "unknown locality": (lambda s, w: make_input(s, w.officer, w.town, locality_id=99999),
                          "locality_id"),
     "blank text": (_bad_input(original_text="   "), "original_text"),
@@ -328,6 +357,9 @@ VALIDATION_CASES: dict[str, tuple[Callable[[Session, World], object], str]] = {
     "phone number in source_group": (_bad_input(source_group="chef, +243 812 345 678"),
                                      "source_group"),
     "name-like source code": (_bad_input(source_code="Jean Mbala"), "source_code"),
+    "phone number as source code": (_bad_input(source_code="0812345678"), "source_code"),
+    "phone number with country code as source code": (_bad_input(source_code="243-812-345-678"),
+                                                       "source_code"),
     "commitment without due date": (
         lambda s, w: create_action(session=s, actor=w.officer, data={
             "kind_code": "qip", "title": "Forage", "is_public_commitment": True}),
@@ -374,6 +406,13 @@ def test_validation_names_the_field(session: Session, world: World,
         call(session, world)
     assert info.value.field == field
     assert field in info.value.errors
+
+
+def test_a_dated_serial_is_a_source_code_not_a_phone_number(session: Session, world: World) -> None:
+    """Codes such as "AN-2026-0117" carry eight digits and separators: the phone rule
+    for source codes must not refuse them, as the looser one for a group's words would."""
+    for code in ("AN-2026-0117", "CAN-2024-0001", "SRC_20260117"):
+        assert make_input(session, world.officer, world.town, source_code=code).id
 
 
 def test_a_refused_write_changes_nothing(session: Session, world: World) -> None:

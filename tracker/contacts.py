@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from tracker.access import require_admin, require_writer
+from tracker.access import can_read, require_admin, require_writer
 from tracker.audit import record_event
 from tracker.codes import Role
 from tracker.errors import PermissionDenied, StorageError, ValidationError
@@ -42,7 +42,15 @@ def _cipher(key: str | None) -> Fernet:
 
 
 def may_read_contact(user: User, item: Input) -> bool:
-    return user.active and (user.role == Role.ADMIN or item.recorded_by_id == user.id)
+    """An admin, or the one who recorded the input while they still record inputs and may
+    read it: a recorder moved to a reading role, or a section head who recorded a
+    restricted input (whose text they may not read), does not read its source's contact."""
+    if not user.active:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return (item.recorded_by_id == user.id and user.role in (Role.OFFICER, Role.SECTION_HEAD)
+            and can_read(user, item))
 
 
 def add_contact(session: Session, *, actor: User, item: Input, contact: str, key: str | None) -> None:

@@ -34,6 +34,9 @@ from tracker.i18n import N_, Text, known_message
 _PHONE = re.compile(r"(?:\+?\d[\d\s().-]{6,}\d)")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]+$")
 _SOURCE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")
+# A phone number as a source code: nine digits or more, in one run ("0812345678") or with
+# only separators between ("243-812-345-678"). A dated serial ("AN-2026-0117") is not one.
+_PHONE_CODE = re.compile(r"\d{9}|^[\d_-]*(?:\d[_-]*){9}$")
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -94,12 +97,18 @@ class InputCreate(SQLModel):
             return None
         if not _SOURCE_CODE.match(value):
             raise ValueError(N_("a source code is 2-40 letters, digits, '-' or '_' (never a name)"))
+        if _PHONE_CODE.search(value):  # kept in clear, and in the trail for good: never a number
+            raise ValueError(N_("looks like a phone number: a source code is a pseudonym, "
+                                "never a contact"))
         return value
 
     @field_validator("theme_codes")
     @classmethod
     def _unique_themes(cls, value: list[str]) -> list[str]:
-        return list(dict.fromkeys(v for v in value if v))
+        themes = list(dict.fromkeys(v for v in value if v))
+        if not themes:  # [""] (an empty cell) is no theme: the input must not go in without
+            raise ValueError(N_("choose at least one"))
+        return themes
 
 
 class InputUpdate(SQLModel):

@@ -6,12 +6,13 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, select
 
-from tracker.access import require_writer
+from tracker.access import require_writer, visible_inputs
 from tracker.audit import record_event, snapshot
 from tracker.codes import ActionStatus, LinkKind, NotPossibleReason, TermKind
 from tracker.errors import NotFoundError, ValidationError
 from tracker.loop import refresh_loop_facts
-from tracker.models import Action, ActionInput, User
+from tracker.models import Action, ActionInput, Input, User
+from tracker.register import visible_actions
 from tracker.rollups import build as rollups
 from tracker.services._unit import (
     get_input,
@@ -42,8 +43,11 @@ def linked_input_ids(session: Session, action_id: int) -> list[int]:
     return list(session.exec(select(ActionInput.input_id).where(ActionInput.action_id == action_id)))
 
 
-def to_public(session: Session, action: Action) -> ActionPublic:
-    data = action.model_dump() | {"input_ids": linked_input_ids(session, action.id)}  # type: ignore[arg-type]
+def to_public(session: Session, action: Action, actor: User) -> ActionPublic:
+    """The action as ``actor`` sees it: linked to the inputs ``actor`` may read."""
+    readable = select(ActionInput.input_id).join(Input, Input.id == ActionInput.input_id).where(  # type: ignore[arg-type]
+        ActionInput.action_id == action.id, visible_inputs(actor)).order_by(ActionInput.input_id)
+    data = action.model_dump() | {"input_ids": list(session.exec(readable))}
     return ActionPublic.model_validate(data)
 
 
@@ -116,7 +120,7 @@ def create_action(
         added = _link(session, actor, action, input_ids, link_kind, now)
         session.flush()
         refresh_loop_facts(session, added)
-        public = to_public(session, action)
+        public = to_public(session, action, actor)
     return public
 
 
@@ -135,11 +139,11 @@ def link_action(
     at = at or utcnow()
     with unit_of_work(session):
         not_in_future(at, "at")
-        action = _get_action(session, action_id)
+        action = _get_action(session, action_id, actor)
         added = _link(session, actor, action, input_ids, kind, at)
         session.flush()
         refresh_loop_facts(session, added)
-        public = to_public(session, action)
+        public = to_public(session, action, actor)
     return public
 
 
@@ -151,7 +155,7 @@ def unlink_action(
     if not reason or not reason.strip():
         raise ValidationError("say why the link is removed", field="reason")
     with unit_of_work(session):
-        action = _get_action(session, action_id)
+        action = _get_action(session, action_id, actor)
         item = get_input(session, actor, input_id)
         link = session.get(ActionInput, (action_id, input_id), populate_existing=True)
         if link is None:
@@ -163,7 +167,7 @@ def unlink_action(
         session.flush()
         refresh_loop_facts(session, [input_id])
         rollups.refresh_action_places(session, [action_id])  # no longer linked to that input
-        public = to_public(session, action)
+        public = to_public(session, action, actor)
     return public
 
 
@@ -187,7 +191,7 @@ def set_action_status(
     at = at or utcnow()
     with unit_of_work(session):
         not_in_future(at, "at")
-        action = _get_action(session, action_id)
+        action = _get_action(session, action_id, actor)
         _check_rules(status, reason, False, None)
         if at < action.created_at and not status.is_open:
             raise ValidationError("an action cannot close before it was created", field="at")
@@ -208,7 +212,7 @@ def set_action_status(
                      entity_uid=action.uid, before=before, after=after)
         session.flush()
         refresh_loop_facts(session, linked_input_ids(session, action_id))
-        public = to_public(session, action)
+        public = to_public(session, action, actor)
     return public
 
 
@@ -227,7 +231,7 @@ def edit_action(
     changes = parse(ActionUpdate, changes)
     updates = changes.model_dump(exclude_unset=True)
     with unit_of_work(session):
-        action = _get_action(session, action_id)
+        action = _get_action(session, action_id, actor)
         require_term(session, TermKind.ACTION_KIND, changes.kind_code, "kind_code")
         require_term(session, TermKind.SECTION, changes.section_code, "section_code")
         require_term(session, TermKind.COMPONENT, changes.component_code, "component_code")
@@ -245,12 +249,15 @@ def edit_action(
         record_event(session, actor=actor, verb="edit", entity="action", entity_id=action.id,
                      entity_uid=action.uid, before={k: before[k] for k in changed},
                      after={k: after[k] for k in changed}, reason=reason.strip())
-        public = to_public(session, action)
+        public = to_public(session, action, actor)
     return public
 
 
-def _get_action(session: Session, action_id: int) -> Action:
+def _get_action(session: Session, action_id: int, actor: User) -> Action:
+    """An action ``actor`` may see (``tracker.register.visible_actions``), or NotFound: one
+    known only through inputs they may not read is neither shown, changed nor linked."""
     action = session.get(Action, action_id, populate_existing=True)  # not a stale copy
-    if action is None:
+    if action is None or session.exec(select(Action.id).where(
+            Action.id == action_id, visible_actions(actor))).first() is None:
         raise NotFoundError(f"no action #{action_id}")
     return action
