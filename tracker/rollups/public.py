@@ -72,9 +72,8 @@ def from_rollups(session: Session, filters: Filters, level: str, sensitive: list
         return sum(n for codes, n, _, _ in public if codes - set(listed))
 
     def median_hours() -> float | None:
-        blobs = session.execute(select(c.counts).select_from(cells)
-                                .where(c.dim == "h_public_rb", *where)).scalars()
-        return hist.percentiles(*hist.merge(blobs), qs=(0.5,))[0]
+        stmt = select(c.counts).select_from(cells).where(c.dim == "h_public_rb", *where)
+        return hist.percentiles(*hist.read_merged(session, stmt), qs=(0.5,))[0]
 
     places = select(_ap.c.action_id).select_from(
         _ap.join(Locality.__table__, _ap.c.locality_id == _loc.id)).where(

@@ -95,7 +95,7 @@ def _cells(*columns: Any, table: Any = _rc) -> Any:
 
 def _hist(session: Session, filters: Filters, measure: str) -> tuple[np.ndarray, np.ndarray]:
     stmt = _cells(_rc.c.counts).where(_rc.c.dim == f"h_{measure}", *_where(session, filters))
-    return hist.merge(session.execute(stmt).scalars())
+    return hist.read_merged(session, stmt)
 
 
 Waiting = dict[str | None, dict[Any, int]]
