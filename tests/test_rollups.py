@@ -152,6 +152,26 @@ def test_histogram_percentiles_stay_within_a_bucket() -> None:
         assert got == pytest.approx(want, abs=2.0)
 
 
+def test_merging_histograms_sums_every_bucket() -> None:
+    """Cells of any size, empty ones, buckets far past the first thousand and (never
+    written, but kept exact) negative ones; from a list or read once from a cursor."""
+    from collections import Counter
+
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        cells, want = [], Counter()
+        for _ in range(int(rng.integers(0, 7))):
+            low = -3 if trial % 5 == 0 else 0
+            keys = np.unique(rng.integers(low, 5000 if trial % 3 else 300, int(rng.integers(0, 12))))
+            counts = rng.integers(1, 60, len(keys))
+            cells.append(hist.encode(keys, counts))
+            want.update(dict(zip(keys.tolist(), counts.tolist(), strict=True)))
+        for blobs in (cells, iter(cells)):
+            keys, counts = hist.merge(blobs)
+            assert keys.tolist() == sorted(want), trial
+            assert counts.tolist() == [want[k] for k in sorted(want)], trial
+
+
 @pytest.fixture
 def demo(engine: Engine) -> Engine:
     generate_demo(engine, inputs=3000, seed=5, as_of=datetime(2026, 5, 20, tzinfo=UTC))

@@ -103,22 +103,41 @@ def add_counts(blob: bytes | None, added: dict[int, int]) -> tuple[bytes, int]:
 def merge(blobs: Iterable[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """Sum sparse histograms: (sorted bucket indices, counts); empty arrays when none.
 
-    A whole period's view merges a couple of thousand cells: they are read as one array
-    and split by a mask, since slicing each cell on its own cost more than the sums."""
-    kept = [b for b in blobs if b]
-    if not kept:
-        return np.zeros(0, "int64"), np.zeros(0, "int64")
-    values = np.frombuffer(b"".join(kept), dtype="<i4").astype("int64")
-    sizes = np.fromiter((len(b) // 4 for b in kept), dtype="int64", count=len(kept))
-    starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
-    is_index = np.arange(len(values)) - starts < np.repeat(sizes // 2, sizes)
-    idx, cnt = values[is_index], values[~is_index]
-    # Bucket indices are small integers: counting by offset is linear, where sorting
-    # them (``np.unique``) was most of a whole-period read.
-    low = int(idx.min())
-    present = np.flatnonzero(np.bincount(idx - low))
-    summed = np.bincount(idx - low, weights=cnt)[present]
-    return present + low, np.rint(summed).astype("int64")
+    Bucket indices are small integers, unique within a cell (each cell is written from a
+    grouped count), so each cell's counts are added in place into one dense array: a
+    whole period's view merges a couple of thousand cells, and sorting all their indices
+    (``np.unique``) cost several times this."""
+    total = np.zeros(1024, "int64")
+    seen = np.zeros(1024, "bool")
+    cells = iter(blobs)
+    for blob in cells:
+        if not blob:
+            continue
+        values = np.frombuffer(blob, dtype="<i4")
+        half = len(values) // 2
+        index = values[:half]
+        if index.min() < 0:  # no wait is negative; kept exact all the same
+            return _merge_sorting([blob, *cells], total, seen)
+        top = int(index.max())
+        if top >= len(total):
+            grown = max(top + 1, 2 * len(total))
+            total = np.concatenate([total, np.zeros(grown - len(total), "int64")])
+            seen = np.concatenate([seen, np.zeros(grown - len(seen), "bool")])
+        total[index] += values[half:]
+        seen[index] = True
+    keys = np.flatnonzero(seen)
+    return keys, total[keys]
+
+
+def _merge_sorting(rest: Iterable[bytes], total: np.ndarray,
+                   seen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``merge`` for any indices: the dense sums so far plus the remaining cells."""
+    parts = [np.frombuffer(b, dtype="<i4") for b in rest if b]
+    done = np.flatnonzero(seen)
+    idx = np.concatenate([done, *(p[: len(p) // 2] for p in parts)]).astype("int64")
+    cnt = np.concatenate([total[done], *(p[len(p) // 2:] for p in parts)]).astype("int64")
+    keys, inverse = np.unique(idx, return_inverse=True)
+    return keys, np.bincount(inverse, weights=cnt, minlength=len(keys)).astype("int64")
 
 
 def read_merged(session: Any, stmt: Select[Any]) -> tuple[np.ndarray, np.ndarray]:
