@@ -6,10 +6,10 @@ that PostgreSQL server kept as ``--pg-schema`` — then prints for each engine:
 
 * every leadership figure (``tracker.overview.leadership_data``: KPIs now and before,
   weekly flow, report-back distribution, closure by region/theme/channel/component,
-  inclusion, map, bottlenecks, oldest open) for the whole period and for one region
-  (from the rollups), for the most asked theme over the last 90 days (a filter the
-  rollups do not cover: from the inputs), and the public display's content
-  (``tracker.public.content.public_content``);
+  inclusion, map, bottlenecks; then the oldest open inputs a leadership reader may
+  see) for the whole period and for one region (from the rollups), for the most asked
+  theme over the last 90 days (a filter the rollups do not cover: from the inputs), and
+  the public display's content (``tracker.public.content.public_content``);
 * against two baselines measured in the same run: one bare ``SELECT … GROUP BY`` scan
   over the input table, and the naive path of loading the inputs into pandas and
   computing the same figures there (``benchmarks/naive.py``);
@@ -132,7 +132,10 @@ def measure(url: str, schema: str | None, repeat: int) -> dict[str, Any]:
     """In a child process: the dashboard's figures, the public content, the bare scan."""
     from sqlalchemy.orm import Session
 
+    from tracker.breakdowns import oldest_open
+    from tracker.codes import Role
     from tracker.metrics import Filters
+    from tracker.models import User
     from tracker.overview import leadership_data
     from tracker.public.content import public_content
 
@@ -140,10 +143,20 @@ def measure(url: str, schema: str | None, repeat: int) -> dict[str, Any]:
     with engine.connect() as conn:
         region, name = conn.execute(text(
             "SELECT id, name FROM locality WHERE level = 'region' ORDER BY name LIMIT 1")).one()
+    with Session(engine) as session:
+        leader = session.execute(select(User).where(User.role == Role.LEADERSHIP.value)
+                                 .order_by(User.id).limit(1)).scalar_one()
+        session.expunge(leader)
+
+    def dashboard(filters: Filters) -> None:
+        """What the page reads: the figures, then the oldest open inputs the reader may see."""
+        leadership_data(engine, filters, AS_OF)
+        with Session(engine) as session:
+            oldest_open(session, filters, AS_OF, 15, viewer=leader)
+
     out: dict[str, Any] = {"region": name}
-    out["leadership_all"] = _timed(lambda: leadership_data(engine, Filters(), AS_OF), repeat)
-    out["leadership_region"] = _timed(
-        lambda: leadership_data(engine, Filters(area_id=region), AS_OF), repeat)
+    out["leadership_all"] = _timed(lambda: dashboard(Filters()), repeat)
+    out["leadership_region"] = _timed(lambda: dashboard(Filters(area_id=region)), repeat)
     # A filter the rollups do not cover (the inputs themselves are read): the most asked
     # theme over the dashboard's default period, the last 90 days.
     with engine.connect() as conn:
@@ -151,7 +164,7 @@ def measure(url: str, schema: str | None, repeat: int) -> dict[str, Any]:
                                   "ORDER BY count(*) DESC, theme_code LIMIT 1")).scalar_one()
     themed = Filters(since=AS_OF.date() - timedelta(days=89), until=AS_OF.date(), theme_code=theme)
     out["theme"] = theme
-    out["leadership_theme"] = _timed(lambda: leadership_data(engine, themed, AS_OF), repeat)
+    out["leadership_theme"] = _timed(lambda: dashboard(themed), repeat)
 
     def public() -> None:
         with Session(engine) as session:

@@ -1,5 +1,8 @@
 """Everything the leadership dashboard shows for one set of filters, read in parallel.
 
+The same for every role, so one cached copy serves them all: the list of oldest open
+inputs follows the reader's role and is read apart (``breakdowns.oldest_open``).
+
 Each figure is its own aggregate query; on a two-core field laptop running them on
 two connections at once (SQLite in WAL mode lets readers run side by side, and the
 driver releases the GIL while a query runs) halves the wait for the first viewer.
@@ -45,7 +48,6 @@ class LeadershipData:
     inclusion: pd.DataFrame
     locality_map: pd.DataFrame
     bottlenecks: pd.DataFrame
-    oldest_open: pd.DataFrame
 
 
 def leadership_data(engine: Engine, filters: Filters, now: datetime, *,
@@ -74,7 +76,6 @@ def leadership_data(engine: Engine, filters: Filters, now: datetime, *,
             "report_back_distribution": lambda s: rollups.report_back_distribution(s, filters),
             "inclusion": lambda s: rollups.inclusion_over_time(s, filters),
             "locality_map": lambda s: rollups.locality_map(s, filters),
-            "oldest_open": lambda s: breakdowns.oldest_open(s, filters, now, 15),
             "current": lambda s: rollups.figures(s, shown[0], now=shown[1], waiting=waiting.result()
                                                  if shown[0] == filters else None).as_dict(),
             "bottlenecks": lambda s: rollups.bottlenecks(s, filters, now, waiting=waiting.result()),
@@ -91,8 +92,8 @@ def _straight_jobs(filters: Filters, now: datetime, shown: Any, before: Any, *,
                    one_pass: bool) -> dict[str, Callable[[Session], Any]]:
     """The same figures counted from the inputs (filters the rollups do not cover): the
     headline figures of each period, the breakdowns of the inputs in scope (with
-    ``one_pass``, in two passes: ``PASSES``; else a query each), the breakdown by theme
-    (a join of its own) and the oldest open."""
+    ``one_pass``, in two passes: ``PASSES``; else a query each) and the breakdown by
+    theme (a join of its own)."""
     if one_pass:
         parts = {f"{ONE_PASS}{i}": (lambda s, part=part: leadership_breakdowns(s, filters, now, part))
                  for i, part in enumerate(PASSES)}
@@ -112,7 +113,6 @@ def _straight_jobs(filters: Filters, now: datetime, shown: Any, before: Any, *,
            if before else {}),
         **parts,
         "by_theme": lambda s: breakdowns.closure_by(s, filters, "theme", now=now),
-        "oldest_open": lambda s: breakdowns.oldest_open(s, filters, now, 15),
     }
 
 
@@ -140,5 +140,4 @@ def _result(shown: Any, before: Any, results: dict[str, Any]) -> LeadershipData:
         inclusion=results["inclusion"],
         locality_map=results["locality_map"],
         bottlenecks=results["bottlenecks"],
-        oldest_open=results["oldest_open"],
     )
