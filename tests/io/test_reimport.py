@@ -88,3 +88,33 @@ def test_one_action_named_by_two_rows_of_different_dates(session: Session, place
     result = run(session, places.admin, csv_bytes(rows), load_mapping(path))
     assert result.rejected == 0, result.rejections
     assert (count(session, Action), count(session, ActionInput)) == (6, 7)  # one more link
+
+
+def test_an_action_the_importer_may_not_see_is_not_linked(session: Session) -> None:
+    """A file naming, by uid, an action known only through another officer's conduct case
+    is refused on that row: linked to the importer's input, the action (its title names
+    the case) would be listed with it from then on."""
+    w = build_world(session)
+    case = make_input(session, w.other_officer, w.town, theme_codes=["conduct"])
+    hidden = create_action(session=session, actor=w.other_officer, input_ids=[case.id], data={
+        "kind_code": "investigation", "title": "Enquête sur le sergent K.",
+        "created_at": T0 + timedelta(hours=2)})
+    mine = make_input(session, w.officer, w.village, hours=3)
+    rows = _exported(session, w)
+    head = rows[0]
+    action_cols = [i for i, c in enumerate(head) if c.startswith(("action_", "link"))]
+    uid = head.index("input_uid")
+    source = next(r for r in rows[1:] if r[head.index("action_uid")] == hidden.uid)
+    row = next(r for r in rows[1:] if r[uid] == mine.uid)
+    for i in action_cols:
+        row[i] = source[i]
+    data = csv_bytes([head, row])
+    links = count(session, ActionInput)
+
+    refused = run(session, w.officer, data, mapping("hearback_export"))
+    assert (refused.imported, refused.rejected) == (0, 1), refused
+    assert refused.rejections[0].reason == ("the row's action is already recorded and you may "
+                                            "not see it")
+    assert count(session, ActionInput) == links
+    linked = run(session, w.admin, data, mapping("hearback_export"))
+    assert linked.imported == 1 and count(session, ActionInput) == links + 1

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from tracker.access import can_read
+from tracker.access import can_read, visible_inputs
 from tracker.io.bulk import custom_plans, one_of
 from tracker.io.plans import RowPlan
 from tracker.models import (
@@ -142,22 +142,28 @@ class Classifier:
         return by_uid, by_key
 
     def _known(self, batch: Batch, table: Any, link: Any, owner: str, uids: set[str],
-               *extra: Any) -> tuple[dict[str, int], set[tuple[int, int]]]:
-        """Ids of the records already there (by uid), their links, and ``extra`` columns
-        of each (kept in ``batch.state``)."""
+               *extra: Any) -> tuple[dict[str, int], set[tuple[int, int]], set[int]]:
+        """Ids of the records already there (by uid), their links, those the actor may
+        not see (linked to inputs, none of which they may read: an action on a conduct
+        case names it), and ``extra`` columns of each (kept in ``batch.state``)."""
         if not uids:
-            return {}, set()
+            return {}, set(), set()
         ids: dict[str, int] = {}
         for row in self.session.execute(select(table.c.id, table.c.uid, *extra)
                                         .where(one_of(table.c.uid, sorted(uids), self.pg))):
             ids[row[1]] = row[0]
             batch.state[(table.name, row[0])] = tuple(row[2:])
         links: set[tuple[int, int]] = set()
+        hidden: set[int] = set()
         if ids:
             owner_col = link.c[owner]
+            found = one_of(owner_col, sorted(ids.values()), self.pg)
             links = {(a, i) for a, i in self.session.execute(
-                select(owner_col, link.c.input_id).where(one_of(owner_col, sorted(ids.values()), self.pg)))}
-        return ids, links
+                select(owner_col, link.c.input_id).where(found))}
+            readable = select(owner_col).join(_in, _in.c.id == link.c.input_id).where(
+                found, visible_inputs(self.actor))
+            hidden = {a for a, _ in links} - set(self.session.execute(readable).scalars())
+        return ids, links, hidden
 
     # --- one batch -------------------------------------------------------------------------
 
@@ -166,12 +172,12 @@ class Classifier:
         batch = Batch()
         with custom_plans(self.session.connection()):
             by_uid, by_key = self._known_inputs(plans)
-            actions, action_links = self._known(batch, _ac, _ai, "action_id",
-                                                {p.action.uid for p in plans if p.action},
-                                                _ac.c.status, _ac.c.closed_at)
-            reports, report_links = self._known(batch, _rb, _rbi, "report_back_id",
-                                                {p.report_back.uid for p in plans if p.report_back},
-                                                _rb.c.reported_at)
+            actions, action_links, hidden = self._known(
+                batch, _ac, _ai, "action_id", {p.action.uid for p in plans if p.action},
+                _ac.c.status, _ac.c.closed_at)
+            reports, report_links, hidden_reports = self._known(
+                batch, _rb, _rbi, "report_back_id",
+                {p.report_back.uid for p in plans if p.report_back}, _rb.c.reported_at)
         batch.known = {k.id: k for k in [*by_uid.values(), *by_key.values()]}
         made: dict[tuple[str, str], Ref] = self._memory if self.dry_run else {}
         seen_links: set[tuple[str, Ref, Ref]] = self._seen if self.dry_run else set()
@@ -180,6 +186,13 @@ class Classifier:
             problem = self._contradiction(plan)
             if problem:
                 outcomes.append(Outcome(REJECTED, problem))
+                continue
+            refused = [part for part, known_ids, unseen in (
+                ("action", actions, hidden), ("report_back", reports, hidden_reports))
+                if getattr(plan, part) is not None and known_ids.get(getattr(plan, part).uid) in unseen]
+            if refused:  # linked to the row's input, it would be listed with it from then on
+                outcomes.append(Outcome(REJECTED, f"the row's {refused[0].replace('_', '-')} is "
+                                        "already recorded and you may not see it"))
                 continue
             new = any(k in self.pending for k in plan.new_places)
             iref: Ref | None = None
