@@ -187,12 +187,13 @@ class Classifier:
             if problem:
                 outcomes.append(Outcome(REJECTED, problem))
                 continue
-            refused = [part for part, known_ids, unseen in (
-                ("action", actions, hidden), ("report_back", reports, hidden_reports))
-                if getattr(plan, part) is not None and known_ids.get(getattr(plan, part).uid) in unseen]
+            refused = next((part for part, item, known_ids, unseen in (
+                ("action", plan.action, actions, hidden),
+                ("report-back", plan.report_back, reports, hidden_reports))
+                if item is not None and known_ids.get(item.uid) in unseen), None)
             if refused:  # linked to the row's input, it would be listed with it from then on
-                outcomes.append(Outcome(REJECTED, f"the row's {refused[0].replace('_', '-')} is "
-                                        "already recorded and you may not see it"))
+                outcomes.append(Outcome(REJECTED, f"the row's {refused} is already recorded "
+                                        "and you may not see it"))
                 continue
             new = any(k in self.pending for k in plan.new_places)
             iref: Ref | None = None

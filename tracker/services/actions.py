@@ -256,8 +256,8 @@ def edit_action(
 def _get_action(session: Session, action_id: int, actor: User) -> Action:
     """An action ``actor`` may see (``tracker.register.visible_actions``), or NotFound: one
     known only through inputs they may not read is neither shown, changed nor linked."""
-    action = session.get(Action, action_id, populate_existing=True)  # not a stale copy
-    if action is None or session.exec(select(Action.id).where(
-            Action.id == action_id, visible_actions(actor))).first() is None:
+    action = session.exec(select(Action).where(Action.id == action_id, visible_actions(actor))
+                          .execution_options(populate_existing=True)).first()  # not a stale copy
+    if action is None:
         raise NotFoundError(f"no action #{action_id}")
     return action
