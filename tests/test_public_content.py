@@ -30,7 +30,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from tests.utils.factories import T0, World, build_world, make_input
-from tracker.errors import NotFoundError
+from tracker.errors import NotFoundError, ValidationError
 from tracker.public.content import PublicContent, public_content
 from tracker.public.suppression import FEWER_THAN, SUPPRESSED, Count
 from tracker.services import create_action, record_report_back, set_action_status
@@ -167,7 +167,9 @@ def test_a_tiny_place_shows_fewer_than_five_everywhere(session: Session, world: 
 def test_mission_messages_fall_back_to_english(session: Session, world: World) -> None:
     c = _content(session, None, lang="ln")
     assert (c.area_name, c.area_level) == ("Mission", "mission")
-    assert (c.inputs, c.answered, c.waiting) == (Count(18), Count(13), Count(5))
+    # 18 = North's 17 + South's 1: were the total shown, the North screen would give
+    # South's "fewer than 5" back. The waiting 5 stays: 13 answered would too.
+    assert (c.inputs, c.answered, c.waiting) == (SUPPRESSED, SUPPRESSED, Count(5))
     assert [(m.language, m.fallback) for m in c.messages] == [
         ("en", True), ("ln", False), ("fr", True)]
     assert c.messages[0].text == "The mission is not leaving."
@@ -231,3 +233,24 @@ def test_an_empty_database_shows_zeros(session: Session) -> None:
     assert c.inputs == c.answered == c.waiting == c.other_themes == Count(0)
     assert c.themes == c.messages == c.open_commitments == ()
     assert c.answered_rate is None and c.median_days_to_report_back is None
+
+
+@pytest.mark.parametrize("since", [None, date(2026, 3, 5)])
+def test_no_screen_gives_back_a_neighbours_hidden_count(session: Session, world: World,
+                                                        since: date | None) -> None:
+    """A parent's count minus the counts its places show never leaves one hidden place
+    to be worked out: the viewer who reads every screen of the period learns nothing."""
+    screens = {area: _content(session, area, since=since) for area in (
+        None, world.north.id, world.south.id, world.town.id, world.village.id, world.camp.id)}
+    family = {None: [world.north.id, world.south.id],
+              world.north.id: [world.town.id, world.village.id], world.south.id: [world.camp.id]}
+    for parent, kids in family.items():
+        for column in ("inputs", "answered", "waiting"):
+            shown = [getattr(screens[a], column) for a in (parent, *kids)]
+            hidden = [s for s in shown if not isinstance(s, Count)]
+            if len(hidden) == 1:  # what it hides can be worked out: only a 0 may be
+                top, *parts = [s.value if isinstance(s, Count) else 0 for s in shown]
+                assert top - sum(parts) == 0 if isinstance(shown[0], Count) else (
+                    sum(parts) == 0), (parent, column, shown)
+    with pytest.raises(ValidationError, match="mission, a region or a locality"):
+        _content(session, world.town.parent_id)  # a territory: no screen of its own

@@ -41,7 +41,7 @@ def assert_same(session: Session, area_id: int | None, since: date | None, until
 def _areas(session: Session) -> list[int | None]:
     loc = Locality.__table__.c
     return [None, *(session.execute(select(func.min(loc.id)).where(loc.level == level)).scalar_one()
-                    for level in ("mission", "region", "territory", "locality"))]
+                    for level in ("mission", "region", "locality"))]
 
 
 def test_fixture(session: Session, world: World) -> None:

@@ -33,6 +33,8 @@ from tracker.public.suppression import (
 
 def viewer_values(cell: Cell, shown: Shown, cap: int, under_small_total: bool) -> list[int]:
     """Every value a viewer who knows the rules considers possible for one cell."""
+    if not cell.displayed:
+        return list(range(cap + 1))
     if isinstance(shown, FewerThan):
         return list(range(0 if under_small_total else 1, shown.threshold))
     if isinstance(shown, Suppressed):
@@ -54,9 +56,42 @@ def viewer_values(cell: Cell, shown: Shown, cap: int, under_small_total: bool) -
 
 def _holds(rel: Relation, values: dict[str, int]) -> bool:
     total, parts = values[rel.total_key], [values[k] for k in rel.part_keys]
+    if rel.partial:
+        return max(parts, default=0) <= total
     if rel.overlapping:
         return max(parts, default=0) <= total <= sum(parts)
     return total == sum(parts)
+
+
+def _narrow(relations: Sequence[Relation], allowed: dict[str, list[int]]) -> dict[str, list[int]] | None:
+    """Drop the values no table could take given the others' extremes (None: no table)."""
+    if not all(allowed.values()):
+        return None
+    allowed = dict(allowed)
+    changed = True
+    while changed:
+        changed = False
+        for rel in relations:
+            lo = {k: allowed[k][0] for k in rel.keys}
+            hi = {k: allowed[k][-1] for k in rel.keys}
+            t = rel.total_key
+            limits = {k: (lo[k], hi[t]) for k in rel.part_keys}  # a part is within its total
+            if not rel.overlapping:
+                low_sum, high_sum = sum(lo[k] for k in rel.part_keys), sum(hi[k] for k in rel.part_keys)
+                limits = {k: (max(lo[k], lo[t] - (high_sum - hi[k])), min(hi[k], hi[t] - (low_sum - lo[k])))
+                          for k in rel.part_keys}
+                limits[t] = (max(lo[t], low_sum), min(hi[t], high_sum))
+            elif not rel.partial:
+                limits[t] = (max([lo[t], *(lo[k] for k in rel.part_keys)]),
+                             min(hi[t], sum(hi[k] for k in rel.part_keys)))
+            for k, (a, b) in limits.items():
+                if (a, b) != (lo[k], hi[k]):
+                    kept = [v for v in allowed[k] if a <= v <= b]
+                    if not kept:
+                        return None
+                    if len(kept) < len(allowed[k]):
+                        allowed[k], changed = kept, True
+    return allowed
 
 
 def oracle(cells: Sequence[Cell], relations: Sequence[Relation], shown: dict[str, Shown],
@@ -64,7 +99,7 @@ def oracle(cells: Sequence[Cell], relations: Sequence[Relation], shown: dict[str
     """Keys of hidden or rounded non-zero cells whose value no other consistent table changes."""
     cap = cap or 2 * sum(c.value for c in cells) + 30
     small_totals = {k for r in relations if isinstance(shown[r.total_key], FewerThan)
-                    for k in r.part_keys}
+                    and not r.partial for k in r.part_keys}
     domains = {c.key: viewer_values(c, shown[c.key], cap, c.key in small_totals) for c in cells}
     changed = True
     while changed:  # a part is at most its total; a total at most the sum of its parts
@@ -79,8 +114,8 @@ def oracle(cells: Sequence[Cell], relations: Sequence[Relation], shown: dict[str
                 if top > most:
                     domains[rel.total_key] = [v for v in domains[rel.total_key] if v <= most]
                     changed = True
-    guarded = [c.key for c in cells if c.value
-               and (not isinstance(shown[c.key], Count) or shown[c.key].rounded_to)]
+    guarded = [c.key for c in cells if (0 < c.value < c.threshold if not c.displayed else
+               c.value and (not isinstance(shown[c.key], Count) or shown[c.key].rounded_to))]
     truth = {c.key: c.value for c in cells}
     order = sorted(domains, key=lambda k: len(domains[k]))
 
@@ -97,10 +132,19 @@ def oracle(cells: Sequence[Cell], relations: Sequence[Relation], shown: dict[str
                 return v in allowed[k] and solvable(values | {k: v}, allowed)
         if any(all(k in values for k in rel.keys) and not _holds(rel, values) for rel in relations):
             return False
+        narrowed = _narrow(relations, allowed | {k: [v] for k, v in values.items()})
+        if narrowed is None:
+            return False
+        allowed = narrowed
         free = [k for k in order if k not in values]
         if not free:
             return True
-        k = free[0]  # values nearest the truth first: an alternative is usually close
+        # Next, a cell of the exact relation closest to complete (its last cell is then
+        # filled, above), smallest domain first; values nearest the truth first.
+        open_rels = [[k for k in rel.keys if k not in values] for rel in relations
+                     if not rel.overlapping]
+        nearest = min((u for u in open_rels if u), key=len, default=free)
+        k = min(nearest, key=lambda k: (len(allowed[k]), order.index(k)))
         return any(solvable(values | {k: v}, allowed)
                    for v in sorted(allowed[k], key=lambda v: abs(v - truth[k])))
 
@@ -181,8 +225,9 @@ def test_chained_tables_sharing_a_cell() -> None:
     """Hiding the shared cell for table A would let table B give it back: B loses one too."""
     a = [Cell("a_small", 3), Cell("shared", 6), Cell("A", 9)]
     b = [Cell("b_other", 11), Cell("B", 17)]
-    cells = a + b
-    rels = [Relation("A", ("a_small", "shared")), Relation("B", ("shared", "b_other"))]
+    cells = [*a, *b, Cell("c_other", 20), Cell("C", 29)]
+    rels = [Relation("A", ("a_small", "shared")), Relation("B", ("shared", "b_other")),
+            Relation("C", ("A", "c_other"))]  # hiding A would cost as much as hiding shared
     shown = suppress(cells, rels)
     assert shown["a_small"] == FEWER_THAN(5)
     assert shown["shared"] == SUPPRESSED
@@ -192,6 +237,18 @@ def test_chained_tables_sharing_a_cell() -> None:
     leaky = dict(shown) | {"b_other": Count(11)}
     assert oracle(cells, rels, leaky) == {"a_small", "shared"}
     assert set(disclosed(cells, rels, leaky)) == {"a_small", "shared"}
+
+
+def test_a_total_goes_when_a_part_would_cost_more() -> None:
+    """A region's count is the mission's part and its localities' total: hiding it would
+    leave its own table with one hidden cell, so the mission's total goes instead."""
+    cells = [Cell("mission", 18), Cell("north", 17), Cell("south", 1),
+             Cell("town", 12), Cell("village", 5)]
+    rels = [Relation("mission", ("north", "south")), Relation("north", ("town", "village"))]
+    shown = suppress(cells, rels)
+    assert shown == {"mission": SUPPRESSED, "north": Count(17), "south": FEWER_THAN(5),
+                     "town": Count(12), "village": Count(5)}
+    assert oracle(cells, rels, shown) == set()
 
 
 def test_sensitive_cells_are_rounded_and_never_below_their_threshold() -> None:

@@ -2,8 +2,9 @@
 
 The page lays it out; every rule is here. Counts are read from the rollups
 (``tracker.rollups.public``; ``from_inputs`` counts the same from the inputs); every
-number on the screen goes through one ``suppress`` call, so no total on one slide can
-give back a hidden cell of another. What is counted, and where:
+input count on the screen goes through one ``suppress`` call with every other screen
+of the period, so no total on one slide, or on the next place's screen, can give back
+a hidden cell. What is counted, and where:
 
 * **Public inputs** — consent to public use is not "none", sensitivity is public or
   internal, and no theme is a sensitive one (``Term.restricted``: sexual violence,
@@ -38,9 +39,11 @@ give back a hidden cell of another. What is counted, and where:
   so the order never ranks hidden values.
 
 Nothing returned names a person, an officer, a source group, an input's own words, or
-a place below the area asked for. Not covered: differencing between screens (two
-periods, or a region and the mission shown one after the other); that an unlisted
-theme has at most the count of the last listed one.
+a place below the area asked for. The input counts of every screen of a period — the
+mission, each region, each locality — are suppressed together (``tracker.public.tree``),
+so a region shown next to its localities gives none of them back; a territory has no
+screen. Not covered: differencing two periods (or the same period on two dates); that
+an unlisted theme has at most the count of the last listed one.
 """
 
 from dataclasses import dataclass
@@ -67,9 +70,11 @@ from tracker.public.sources import (
     public_input,
     sensitive_codes,
     theme_counts,
+    tree_from_inputs,
 )
 from tracker.public.suppression import Cell, Count, Relation, Shown, Suppressed, rounded, suppress
-from tracker.rollups.public import Tallies, from_rollups
+from tracker.public.tree import load_tree, row, suppress_tree
+from tracker.rollups.public import Tallies, from_rollups, tree_from_rollups
 from tracker.sqltypes import hours_between, utcnow
 
 PUBLIC_THRESHOLD = 5
@@ -115,10 +120,9 @@ class PublicContent:
     messages: tuple[PublicMessage, ...]
 
 
-def _top_themes(session: Session, public: dict[str, int], sensitive: dict[str, int],
+def _top_themes(terms: dict[str, Term], public: dict[str, int], sensitive: dict[str, int],
                 top: int) -> list[tuple[str, str, bool, int, int]]:
     """(code, label, sensitive, count, sort order) of the themes to list, best first."""
-    terms = {t.code: t for t in session.execute(select(Term).where(Term.kind == "theme")).scalars()}
     ranked: list[tuple[int, int, str, bool, int]] = []
     for code, n in public.items():
         ranked.append((-n, getattr(terms.get(code), "sort_order", 999), code, False, n))
@@ -177,37 +181,33 @@ def public_content(
         raise ValidationError("the period ends before it starts", field="until")
     lang = lang.replace("-", "_").split("_")[0].lower() or SOURCE_LOCALE
     area_name, level = area_of(session, area_id)
+    if level == LocalityLevel.TERRITORY.value:
+        raise ValidationError("the public display shows the mission, a region or a locality",
+                              field="area_id")
     sensitive = sensitive_codes(session)
     filters = Filters(since=since, until=until, area_id=area_id)
     start, end = filters.period_bounds()
     area_only = scope(session, Filters(area_id=area_id), period=False)
     tallies = (from_inputs if exact else from_rollups)(session, filters, level, sensitive)
-    total, answered, with_rb = tallies.total, tallies.answered, tallies.with_report_back
-    listed = _top_themes(session, tallies.public_themes, tallies.sensitive_themes, top)
-    listed_public = [code for code, _, sens, _, _ in listed if not sens]
-    other = tallies.outside(listed_public)
+    tree = load_tree(session)
+    node = tree.node(area_id)
+    every = (tree_from_inputs(session, scope(session, Filters(since=since, until=until)), tree,
+                              sensitive) if exact else
+             tree_from_rollups(session, Filters(since=since, until=until), tree, sensitive))
+    terms = {t.code: t for t in session.execute(select(Term).where(Term.kind == "theme")).scalars()}
+    ranked = {n: _top_themes(terms, t.themes, t.sensitive, top) for n, t in every.items()}
+    shown = row(suppress_tree(tree, every, {
+        n: [(code, sens) for code, _, sens, _, _ in r] for n, r in ranked.items()}), node)
+    total, answered, with_rb = every[node].total, every[node].answered, tallies.with_report_back
+    listed = ranked[node]
     done, due, kept, promised = actions(session, tallies.linked, start, end, since, until, now,
                                         commitments)
-
-    cells = [
-        Cell("inputs", total, PUBLIC_THRESHOLD),
-        Cell("answered", answered, PUBLIC_THRESHOLD),
-        Cell("waiting", total - answered, PUBLIC_THRESHOLD),
-        *(Cell(f"theme:{code}", n, SENSITIVE_THRESHOLD, SENSITIVE_ROUNDING) if sens
-          else Cell(f"theme:{code}", n, PUBLIC_THRESHOLD) for code, _, sens, n, _ in listed),
-        Cell("themes:other", other, PUBLIC_THRESHOLD),
+    shown |= suppress([
         Cell("actions_done", done, 1),
         Cell("commitments_due", due, 1),
         Cell("commitments_kept", kept, 1),
         Cell("commitments_not_kept", due - kept, 1),
-    ]
-    relations = [
-        Relation("inputs", ("answered", "waiting")),
-        Relation("inputs", (*(f"theme:{c}" for c in listed_public), "themes:other"),
-                 overlapping=True),
-        Relation("commitments_due", ("commitments_kept", "commitments_not_kept")),
-    ]
-    shown = suppress(cells, relations)
+    ], [Relation("commitments_due", ("commitments_kept", "commitments_not_kept"))])
 
     themes = sorted(
         ((ThemeCount(code, label, sens, shown[f"theme:{code}"]), order)

@@ -50,10 +50,16 @@ def equal(terms: Terms, bound: int) -> tuple[Constraint, Constraint]:
 
 
 def _propagate(lo: list[int], hi: list[int], cons: Sequence[Constraint],
-               watch: list[list[int]], limit: int) -> bool:
-    """Tighten bounds to a fixpoint (or until ``limit`` revisions); False if infeasible."""
-    queue = deque(range(len(cons)))
-    queued = [True] * len(cons)
+               watch: list[list[int]], limit: int, start: Sequence[int] | None = None) -> bool:
+    """Tighten bounds to a fixpoint (or until ``limit`` revisions); False if infeasible.
+
+    ``start``: the only constraints that can have become tighter (those watching the
+    variable just branched on); the rest were at their fixpoint already.
+    """
+    queue = deque(range(len(cons)) if start is None else start)
+    queued = [False] * len(cons)
+    for c in queue:
+        queued[c] = True
     steps = 0
     while queue:
         steps += 1
@@ -93,6 +99,23 @@ def _satisfied(values: Sequence[int], cons: Sequence[Constraint]) -> bool:
     return all(sum(a * values[i] for i, a in con.terms) >= con.bound for con in cons)
 
 
+def _to_branch(lo: list[int], hi: list[int], cons: Sequence[Constraint],
+               guide: Sequence[int]) -> int | None:
+    """The variable to split next; None when the guide, kept within bounds, solves it all.
+
+    Trying the guide's point first and branching only inside a constraint it breaks
+    keeps the search on the few cells an alternative has to move, not on every open
+    cell of a large screen. -1: a broken constraint whose cells are all fixed.
+    """
+    point = [min(max(g, lo[i]), hi[i]) for i, g in enumerate(guide)]
+    for con in cons:
+        if sum(a * point[i] for i, a in con.terms) >= con.bound:
+            continue
+        free = [i for i, _ in con.terms if lo[i] < hi[i]]
+        return min(free, key=lambda i: (hi[i] - lo[i], i)) if free else -1
+    return None
+
+
 def feasible(system: System, guide: Sequence[int], budget: int = 20_000) -> bool | None:
     """Is there an integer point in ``system``? None when ``budget`` nodes did not decide.
 
@@ -102,20 +125,21 @@ def feasible(system: System, guide: Sequence[int], budget: int = 20_000) -> bool
     cons = system.constraints
     watch = system.watchers()
     limit = 50 * len(cons) + 1_000
-    stack = [(list(system.lo), list(system.hi))]
+    stack: list[tuple[list[int], list[int], int | None]] = [
+        (list(system.lo), list(system.hi), None)]
     while stack:
         budget -= 1
         if budget < 0:
             return None
-        lo, hi = stack.pop()
-        if not _propagate(lo, hi, cons, watch, limit):
+        lo, hi, branched = stack.pop()
+        if not _propagate(lo, hi, cons, watch, limit,
+                          None if branched is None else watch[branched]):
             continue
-        open_vars = [i for i in range(len(lo)) if lo[i] < hi[i]]
-        if not open_vars:
-            if _satisfied(lo, cons):
-                return True
+        var = _to_branch(lo, hi, cons, guide)
+        if var is None:
+            return True
+        if var < 0:
             continue
-        var = min(open_vars, key=lambda i: (hi[i] - lo[i], i))
         g = guide[var]
         if lo[var] <= g <= hi[var]:
             pieces = [(g, g), (lo[var], g - 1), (g + 1, hi[var])]
@@ -129,21 +153,95 @@ def feasible(system: System, guide: Sequence[int], budget: int = 20_000) -> bool
             if low <= high:
                 child_lo, child_hi = lo.copy(), hi.copy()
                 child_lo[var], child_hi[var] = low, high
-                stack.append((child_lo, child_hi))
+                stack.append((child_lo, child_hi, var))
     return False
+
+
+def tightened(system: System) -> System:
+    """The same solutions, with every bound propagation can prove tightened.
+
+    Done once per screen state, it turns the cells a viewer can work out (an unshown
+    remainder between shown totals, say) into constants, so that ``component`` keeps
+    only what can really move.
+    """
+    lo, hi = list(system.lo), list(system.hi)
+    cons = system.constraints
+    if not _propagate(lo, hi, cons, system.watchers(), 200 * len(cons) + 10_000):
+        return system  # no solution at all: leave it for ``feasible`` to say so
+    return System(tuple(lo), tuple(hi), cons)
+
+
+def component(system: System, var: int,
+              watch: list[list[int]] | None = None) -> tuple[System, list[int]]:
+    """The part of ``system`` that can move ``var``, and which variables it keeps.
+
+    A variable whose bounds meet is a constant: it links nothing. The constraints
+    outside ``var``'s component are satisfied by the true values whatever ``var`` takes,
+    so what ``var`` can take is decided by its component alone — on a screen with
+    hundreds of cells, mostly shown exactly, that is a few dozen variables.
+    """
+    watch = watch or system.watchers()
+    lo, hi = system.lo, system.hi
+    keep, seen_cons, todo = {var: 0}, set(), [var]
+    while todo:
+        i = todo.pop()
+        for c in watch[i]:
+            if c in seen_cons:
+                continue
+            seen_cons.add(c)
+            for j, _ in system.constraints[c].terms:
+                if j not in keep and lo[j] < hi[j]:
+                    keep[j] = len(keep)
+                    todo.append(j)
+    cons = []
+    for c in sorted(seen_cons):
+        con = system.constraints[c]
+        fixed = sum(a * lo[j] for j, a in con.terms if j not in keep)
+        cons.append(Constraint(tuple((keep[j], a) for j, a in con.terms if j in keep),
+                               con.bound - fixed))
+    order = sorted(keep, key=keep.__getitem__)
+    return System(tuple(lo[j] for j in order), tuple(hi[j] for j in order), tuple(cons)), order
+
+
+class Partition:
+    """One system's components, each built once however many cells are asked about."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        self.watch = system.watchers()
+        self._part: dict[int, tuple[System, dict[int, int]]] = {}
+
+    def part(self, var: int) -> tuple[System, dict[int, int]]:
+        """``var``'s component, and where each of its variables sits in it."""
+        if var not in self._part:
+            part, order = component(self.system, var, self.watch)
+            where = {j: k for k, j in enumerate(order)}
+            lo, hi = self.system.lo, self.system.hi
+            for j in order:
+                if lo[j] < hi[j] or j == var:  # a constant's own component is just itself
+                    self._part[j] = (part, where)
+        return self._part[var]
+
+    def pinned(self, var: int, truth: Sequence[int], budget: int = 20_000) -> bool:
+        """True if ``var`` takes the value ``truth[var]`` in every solution (or we cannot tell)."""
+        part, where = self.part(var)
+        at, value = where[var], truth[var]
+        guide = [0] * len(where)
+        for j, k in where.items():
+            guide[k] = truth[j]
+        for low, high in ((part.lo[at], value - 1), (value + 1, part.hi[at])):
+            if low > high:
+                continue
+            lo, hi = list(part.lo), list(part.hi)
+            lo[at], hi[at] = low, high
+            found = feasible(System(tuple(lo), tuple(hi), part.constraints), guide, budget)
+            if found is None:
+                return True
+            if found:
+                return False
+        return True
 
 
 def pinned(system: System, var: int, truth: Sequence[int], budget: int = 20_000) -> bool:
     """True if ``var`` takes the value ``truth[var]`` in every solution (or we cannot tell)."""
-    value = truth[var]
-    for low, high in ((system.lo[var], value - 1), (value + 1, system.hi[var])):
-        if low > high:
-            continue
-        lo, hi = list(system.lo), list(system.hi)
-        lo[var], hi[var] = low, high
-        found = feasible(System(tuple(lo), tuple(hi), system.constraints), truth, budget)
-        if found is None:
-            return True
-        if found:
-            return False
-    return True
+    return Partition(system).pinned(var, truth, budget)

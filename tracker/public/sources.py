@@ -4,6 +4,7 @@
 the rules behind each query are listed in ``tracker.public.content``.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -26,6 +27,7 @@ from tracker.models import (
     ReportBackMessage,
     Term,
 )
+from tracker.public.tree import SENSITIVE_LEVELS, AreaTally, Node, PlaceTree, from_sums, sum_up
 
 OPEN_SENSITIVITIES = (Sensitivity.PUBLIC.value, Sensitivity.INTERNAL.value)
 
@@ -121,6 +123,31 @@ def theme_counts(session: Session, where: list[ColumnElement[bool]]) -> dict[str
         .group_by(_th.theme_code)
     )
     return {code: int(n) for code, n in session.execute(stmt)}
+
+
+def tree_from_inputs(session: Session, period: list[ColumnElement[bool]], tree: PlaceTree,
+                     sensitive: list[str]) -> dict[Node, AreaTally]:
+    """Every place's tallies for the period, counted from the inputs (the reference)."""
+    where = [*period, public_input(Input.__table__, sensitive)]
+    place, theme = _in.locality_id, _th.theme_code
+    rows: list[tuple[int | None, str, int]] = []
+    for at, n, closed in session.execute(joined(place, func.count(), func.count(_in.closed_at))
+                                         .where(*where).group_by(place)):
+        rows += [(at, "total", n), (at, "answered", closed)]
+    themed = InputTheme.__table__.join(Input.__table__, _th.input_id == _in.id).join(
+        Locality.__table__, _in.locality_id == _loc.id)
+    by_theme = select(place, theme, func.count()).select_from(themed).group_by(place, theme)
+    rows += [(at, f"theme:{code}", n) for at, code, n in session.execute(by_theme.where(*where))]
+    summed = sum_up(tree, rows)
+    sens = sum_up(tree, session.execute(by_theme.where(
+        *period, _in.consent_public != ConsentPublic.NONE.value, theme.in_(sensitive))).all(),
+        SENSITIVE_LEVELS) if sensitive else {}
+
+    def outside(node: Node) -> Callable[[list[str]], int]:
+        return lambda listed: inputs_outside(
+            session, [*where, _in.locality_id.in_(tree.below(node))], listed)
+
+    return from_sums(summed, sens, outside)
 
 
 def actions(session: Session, linked: ColumnElement[bool], start: datetime | None,

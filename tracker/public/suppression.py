@@ -7,7 +7,8 @@ returns what each cell may show. The rules, in order:
 
 1. **Primary**: a count of 1 … threshold-1 shows as ``FewerThan(threshold)``.
 2. **Zero** is shown as 0 — an empty cell is about nobody — except as a part of a
-   total that rule 1 hid: there the zero shows ``FewerThan`` too. Next to a small
+   total shown as ``FewerThan`` (by rule 1, or by this rule, down a chain of totals):
+   there the zero shows ``FewerThan`` too. Next to a small
    total a 0 tells what the whole small group has in common ("fewer than 5 inputs,
    0 answered"), and if zeros always showed, "fewer than 5" would mean "at least 1",
    which a small total can pin (four hidden parts of a total under 5 are 1 each).
@@ -17,11 +18,13 @@ returns what each cell may show. The rules, in order:
    to the nearest multiple (halves up), and never to a value below its threshold: it
    is raised to the smallest multiple at or above the threshold instead.
 4. **Secondary**: wherever an exact relation has exactly one hidden cell and the
-   others shown, one more non-zero shown part is hidden (``SUPPRESSED``) — the one
-   that leaves the fewest other relations with a single hidden cell (net of those it
-   completes), then the smallest, then the earlier in the list; with no such part, the
-   total. Relations are visited in order, again and again until nothing changes, so
-   hiding a cell for one relation is made safe in every other relation it is in.
+   others shown, one more non-zero shown cell of it is hidden (``SUPPRESSED``) — the
+   one that leaves the fewest other relations with a single hidden cell (net of those
+   it completes), then a part before the total, then the smallest, then the earlier in
+   the list. (Over a tree of places, hiding a parent's total often costs less than a
+   part that is itself the total of other parts.) Relations are visited in order,
+   again and again until nothing changes, so hiding a cell for one relation is made
+   safe in every other relation it is in.
 5. **Audit**: what a viewer can infer is then solved exactly (``solver``): a cell
    shown exactly is known; a rounded one lies in its rounding interval; a
    ``FewerThan(t)`` cell in 1 … t-1 (0 … t-1 as a part of a hidden small total); a
@@ -31,14 +34,18 @@ returns what each cell may show. The rules, in order:
    hidden (the first, smallest first, that frees it; else the smallest).
 
 The output depends only on the arguments, in order: the same screen always shows the
-same thing. Not modelled: a viewer who reverse-engineers the choice of complement
-(e.g. "the smallest part was hidden"), and knowledge from other screens or dates.
+same thing. A cell no screen shows (``Cell(displayed=False)``: inputs filed at a region
+itself, a theme a place does not list) only links others: a viewer knows it is at least
+0, it is never hidden to protect another, and it is guarded only while small. Other
+screens are modelled by putting them in the same call (``tracker.public.tree``). Not
+modelled: a viewer who reverse-engineers the choice of complement (e.g. "the smallest
+part was hidden"), and knowledge from other dates.
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tracker.public.solver import Constraint, System, equal, pinned
+from tracker.public.solver import Constraint, Partition, System, equal, pinned, tightened
 
 
 class SuppressionError(ValueError):
@@ -53,6 +60,7 @@ class Cell:
     value: int
     threshold: int = 5
     round_to: int | None = None
+    displayed: bool = True  # False: on no screen, only in relations (a viewer knows ≥ 0)
 
     def __post_init__(self) -> None:
         if self.value < 0:
@@ -65,17 +73,21 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class Relation:
-    """``total = Σ parts``; ``overlapping``: each part ⊆ total ⊆ union of parts."""
+    """``total = Σ parts``; ``overlapping``: each part ⊆ total ⊆ union of parts;
+    ``partial`` (with ``overlapping``): each part ⊆ total, and nothing more is known."""
 
     total_key: str
     part_keys: tuple[str, ...]
     overlapping: bool = False
+    partial: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "part_keys", tuple(self.part_keys))
         members = (self.total_key, *self.part_keys)
         if len(set(members)) != len(members):
             raise ValueError(f"relation on {self.total_key!r} names a cell twice")
+        if self.partial and not self.overlapping:
+            raise ValueError(f"relation on {self.total_key!r}: partial is for overlapping parts")
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -102,9 +114,15 @@ class Suppressed:
     """Hidden so that a hidden neighbour cannot be recomputed (secondary suppression)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Unseen:
+    """A cell no screen shows (``Cell.displayed`` False); it only links others."""
+
+
 SUPPRESSED = Suppressed()
+UNSEEN = Unseen()
 FEWER_THAN = FewerThan
-Shown = Count | FewerThan | Suppressed
+Shown = Count | FewerThan | Suppressed | Unseen
 
 
 def rounded(value: int, threshold: int, step: int) -> int:
@@ -115,6 +133,8 @@ def rounded(value: int, threshold: int, step: int) -> int:
 
 def primary(cell: Cell) -> Shown:
     """What the cell shows on its own (rules 1-3), before its relations are considered."""
+    if not cell.displayed:
+        return UNSEEN
     step = cell.round_to if cell.round_to and cell.round_to > 1 else None  # 1: exact
     if cell.value == 0:
         return Count(0, step)
@@ -128,17 +148,22 @@ def primary(cell: Cell) -> Shown:
 def first_pass(cells: Sequence[Cell], relations: Sequence[Relation]) -> dict[str, Shown]:
     """Rules 1-3: each cell on its own, then zeros under a hidden small total."""
     shown = {c.key: primary(c) for c in cells}
-    for key in _under_small_totals(relations, shown):
-        cell = next(c for c in cells if c.key == key)
-        if cell.value == 0:
-            shown[key] = FewerThan(cell.threshold)
+    by_key = {c.key: c for c in cells}
+    changed = True
+    while changed:  # a zero hidden so may be the total of more zeros (a place's places)
+        changed = False
+        for key in _under_small_totals(relations, shown):
+            cell = by_key[key]
+            if cell.value == 0 and cell.displayed and isinstance(shown[key], Count):
+                shown[key] = FewerThan(cell.threshold)
+                changed = True
     return shown
 
 
 def _under_small_totals(relations: Sequence[Relation], shown: dict[str, Shown]) -> set[str]:
     """Parts of a total shown as "fewer than": a viewer cannot tell a 0 among them."""
     return {k for rel in relations if isinstance(shown[rel.total_key], FewerThan)
-            for k in rel.part_keys}
+            and not rel.partial for k in rel.part_keys}
 
 
 def bounds(cell: Cell, shown: Shown, may_be_zero: bool = False) -> tuple[int, int | None]:
@@ -150,6 +175,8 @@ def bounds(cell: Cell, shown: Shown, may_be_zero: bool = False) -> tuple[int, in
         return (0 if may_be_zero else 1), shown.threshold - 1
     if isinstance(shown, Suppressed):
         return cell.threshold, None
+    if isinstance(shown, Unseen):
+        return 0, None
     if not shown.rounded_to or shown.value == 0:
         return shown.value, shown.value
     step, r, t = shown.rounded_to, shown.value, cell.threshold
@@ -169,8 +196,12 @@ def _check(cells: Sequence[Cell], relations: Sequence[Relation]) -> dict[str, in
             raise ValueError(f"relation names unknown cells: {missing}")
         total = cells[index[rel.total_key]].value
         parts = [cells[index[k]].value for k in rel.part_keys]
-        ok = (max(parts, default=0) <= total <= sum(parts)) if rel.overlapping else (
-            total == sum(parts))
+        if rel.partial:
+            ok = max(parts, default=0) <= total
+        elif rel.overlapping:
+            ok = max(parts, default=0) <= total <= sum(parts)
+        else:
+            ok = total == sum(parts)
         if not ok:
             raise ValueError(f"the values break the relation on {rel.total_key!r}")
     return index
@@ -191,7 +222,8 @@ def _system(cells: Sequence[Cell], relations: Sequence[Relation], index: dict[st
         t = index[rel.total_key]
         parts = tuple((index[k], 1) for k in rel.part_keys)
         if rel.overlapping:
-            cons.append(Constraint((*parts, (t, -1)), 0))
+            if not rel.partial:
+                cons.append(Constraint((*parts, (t, -1)), 0))
             cons.extend(Constraint(((t, 1), (p, -1)), 0) for p, _ in parts)
         else:
             cons.extend(equal((*parts, (t, -1)), 0))
@@ -203,8 +235,11 @@ def _guarded(cell: Cell, shown: Shown) -> bool:
 
     A zero hidden by rule 2 may be recomputed (say, from a column whose total is 0):
     that it is 0 says nothing about anyone, and the solver still counts it when it
-    asks whether the others can be recomputed.
+    asks whether the others can be recomputed. A cell no screen shows is guarded only
+    while small: recomputing a count it could have shown discloses nothing.
     """
+    if not cell.displayed:
+        return 0 < cell.value < cell.threshold
     return cell.value > 0 and (not isinstance(shown, Count) or bool(shown.rounded_to))
 
 
@@ -212,10 +247,10 @@ def disclosed(cells: Sequence[Cell], relations: Sequence[Relation],
               shown: dict[str, Shown]) -> tuple[str, ...]:
     """Keys of non-zero hidden (or rounded) cells whose value follows from the screen."""
     index = _check(cells, relations)
-    system = _system(cells, relations, index, shown)
+    parts = Partition(tightened(_system(cells, relations, index, shown)))
     truth = [c.value for c in cells]
     return tuple(c.key for i, c in enumerate(cells)
-                 if _guarded(c, shown[c.key]) and pinned(system, i, truth))
+                 if _guarded(c, shown[c.key]) and parts.pinned(i, truth))
 
 
 def is_recoverable(cells: Sequence[Cell], relations: Sequence[Relation],
@@ -232,14 +267,23 @@ def _shown_nonzero(keys: Iterable[str], cells: Sequence[Cell], index: dict[str, 
     return sorted(found, key=lambda i: (cells[i].value, i))
 
 
-def _knock_on(key: str, current: Relation, relations: Sequence[Relation],
+def _member_of(relations: Sequence[Relation]) -> dict[str, list[Relation]]:
+    """The relations each cell is in (a tree of places has thousands of relations)."""
+    member: dict[str, list[Relation]] = {}
+    for rel in relations:
+        for key in rel.keys:
+            member.setdefault(key, []).append(rel)
+    return member
+
+
+def _knock_on(key: str, current: Relation | None, member: dict[str, list[Relation]],
               shown: dict[str, Shown]) -> int:
     """Relations hiding ``key`` would leave with one hidden cell, minus those it would fix."""
     cost = 0
-    for rel in relations:
-        if rel is current or rel.overlapping or key not in rel.keys:
+    for rel in member.get(key, ()):
+        if rel is current or rel.overlapping:
             continue
-        hidden = sum(not isinstance(shown[k], Count) for k in rel.keys)
+        hidden = sum(isinstance(shown[k], FewerThan | Suppressed) for k in rel.keys)
         cost += 1 if hidden == 0 else -1 if hidden == 1 else 0
     return cost
 
@@ -247,35 +291,39 @@ def _knock_on(key: str, current: Relation, relations: Sequence[Relation],
 def _secondary(cells: Sequence[Cell], relations: Sequence[Relation], index: dict[str, int],
                shown: dict[str, Shown]) -> None:
     """Rule 4: no exact relation may be left with a single hidden cell (to a fixpoint)."""
+    member = _member_of(relations)
     changed = True
     while changed:
         changed = False
         for rel in relations:
             if rel.overlapping:
                 continue
-            hidden = [k for k in rel.keys if not isinstance(shown[k], Count)]
-            if len(hidden) != 1:
+            # A cell on no screen does not count as hidden: a viewer knows only that it
+            # is at least 0, and it is 0 more often than not (few inputs are filed at
+            # a region itself), which protects nothing.
+            hidden = [k for k in rel.keys if isinstance(shown[k], FewerThan | Suppressed)]
+            if len(hidden) != 1 or not _guarded(cells[index[hidden[0]]], shown[hidden[0]]):
                 continue
-            pick = _shown_nonzero(rel.part_keys, cells, index, shown) or _shown_nonzero(
-                [rel.total_key], cells, index, shown)
+            pick = _shown_nonzero(rel.keys, cells, index, shown)
             if pick:
-                pick.sort(key=lambda i: _knock_on(cells[i].key, rel, relations, shown))  # stable
+                total = index[rel.total_key]
+                pick.sort(key=lambda i: (_knock_on(cells[i].key, rel, member, shown),
+                                         i == total))  # stable: then the smallest
                 shown[cells[pick[0]].key] = SUPPRESSED
                 changed = True
 
 
-def _neighbours(key: str, relations: Sequence[Relation], wide: bool) -> list[str]:
+def _neighbours(key: str, member: dict[str, list[Relation]], wide: bool) -> list[str]:
     """Cells sharing a relation with ``key`` (``wide``: its whole connected group)."""
     seen, todo = {key}, [key]
     while todo:
         k = todo.pop()
-        for rel in relations:
-            if k in rel.keys:
-                for other in rel.keys:
-                    if other not in seen:
-                        seen.add(other)
-                        if wide:
-                            todo.append(other)
+        for rel in member.get(k, ()):
+            for other in rel.keys:
+                if other not in seen:
+                    seen.add(other)
+                    if wide:
+                        todo.append(other)
     seen.discard(key)
     return sorted(seen)
 
@@ -284,23 +332,25 @@ def _audit(cells: Sequence[Cell], relations: Sequence[Relation], index: dict[str
            shown: dict[str, Shown]) -> None:
     """Rule 5: hide more until no guarded cell can be recomputed exactly."""
     truth = [c.value for c in cells]
+    member = _member_of(relations)
     cleared: set[int] = set()  # hiding more only widens what is possible: cleared stays cleared
     while True:
-        system = _system(cells, relations, index, shown)
+        parts = Partition(tightened(_system(cells, relations, index, shown)))
         target = None
         for i, cell in enumerate(cells):
             if i in cleared or not _guarded(cell, shown[cell.key]):
                 continue
-            if pinned(system, i, truth):
+            if parts.pinned(i, truth):
                 target = i
                 break
             cleared.add(i)
         if target is None:
             return
         key = cells[target].key
-        candidates = _shown_nonzero(_neighbours(key, relations, False), cells, index, shown)
+        candidates = _shown_nonzero(_neighbours(key, member, False), cells, index, shown)
+        candidates.sort(key=lambda i: _knock_on(cells[i].key, None, member, shown))  # stable
         if not candidates:
-            candidates = _shown_nonzero(_neighbours(key, relations, True), cells, index, shown)
+            candidates = _shown_nonzero(_neighbours(key, member, True), cells, index, shown)
         if not candidates and isinstance(shown[key], Count):
             candidates = [target]  # a rounded cell pinned by hidden neighbours: hide it too
         if not candidates:
@@ -308,7 +358,7 @@ def _audit(cells: Sequence[Cell], relations: Sequence[Relation], index: dict[str
         choice = candidates[0]
         for i in candidates:
             trial = dict(shown) | {cells[i].key: SUPPRESSED}
-            if not pinned(_system(cells, relations, index, trial), target, truth):
+            if not pinned(tightened(_system(cells, relations, index, trial)), target, truth):
                 choice = i
                 break
         shown[cells[choice].key] = SUPPRESSED

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from tracker.codes import LocalityLevel
 from tracker.metrics import Filters, area_clause
 from tracker.models import Action, Locality, RollupActionPlace, RollupCell
+from tracker.public.tree import SENSITIVE_LEVELS, AreaTally, Node, PlaceTree, from_sums, sum_up
 from tracker.rollups import hist
 from tracker.rollups.read import period_clause
 
@@ -39,6 +40,35 @@ class Tallies:
     outside: Callable[[list[str]], int]  # public inputs with a theme not among those listed
     linked: ColumnElement[bool]  # actions answering a public input of the area
     median_hours: Callable[[], float | None]  # to a first report-back
+
+
+def tree_from_rollups(session: Session, filters: Filters, tree: PlaceTree,
+                      sensitive: list[str]) -> dict[Node, AreaTally]:
+    """Every place's tallies for the period (``tracker.public.tree``), in two grouped reads."""
+    c = _rc.c
+    hidden = set(sensitive)
+    sets: dict[Node, dict[frozenset[str], int]] = {node: {} for node in tree.nodes()}
+    counts: list[tuple[int | None, str, int]] = []
+    for place, code, n, closed in session.execute(
+            select(c.locality_id, c.code, func.sum(c.inputs), func.sum(c.closed))
+            .where(c.dim == "pub_set", period_clause(filters)).group_by(c.locality_id, c.code)):
+        codes = frozenset(code.split("|")) - {""}
+        if codes & hidden:
+            continue
+        counts += [(place, "total", n), (place, "answered", closed)]
+        counts += [(place, f"theme:{code}", n) for code in codes]
+        for node in tree.lineage(place):
+            sets[node][codes] = sets[node].get(codes, 0) + int(n)
+    sens = sum_up(tree, session.execute(
+        select(c.locality_id, c.code, func.sum(c.inputs))
+        .where(c.dim == "consent_theme", c.code.in_(sensitive), period_clause(filters))
+        .group_by(c.locality_id, c.code)).all(), SENSITIVE_LEVELS) if sensitive else {}
+    summed = sum_up(tree, counts)
+
+    def outside(node: Node) -> Callable[[list[str]], int]:
+        return lambda listed: sum(n for codes, n in sets[node].items() if codes - set(listed))
+
+    return from_sums(summed, sens, outside)
 
 
 def _area(session: Session, area_id: int | None) -> list[ColumnElement[bool]]:
