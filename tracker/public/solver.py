@@ -50,23 +50,23 @@ def equal(terms: Terms, bound: int) -> tuple[Constraint, Constraint]:
 
 
 def _propagate(lo: list[int], hi: list[int], cons: Sequence[Constraint],
-               watch: list[list[int]], limit: int, start: Sequence[int] | None = None) -> bool:
+               watch: list[list[int]], limit: int, start: Sequence[int] | None = None,
+               changed: set[int] | None = None) -> bool:
     """Tighten bounds to a fixpoint (or until ``limit`` revisions); False if infeasible.
 
     ``start``: the only constraints that can have become tighter (those watching the
-    variable just branched on); the rest were at their fixpoint already.
+    variable just branched on); the rest were at their fixpoint already. ``changed``
+    collects the variables whose bounds moved.
     """
     queue = deque(range(len(cons)) if start is None else start)
-    queued = [False] * len(cons)
-    for c in queue:
-        queued[c] = True
+    queued = set(queue)
     steps = 0
     while queue:
         steps += 1
         if steps > limit:
             return True  # stopping early is sound: the search below still checks every leaf
         c = queue.popleft()
-        queued[c] = False
+        queued.discard(c)
         con = cons[c]
         top = sum(a * (hi[i] if a > 0 else lo[i]) for i, a in con.terms)
         if top < con.bound:
@@ -88,58 +88,73 @@ def _propagate(lo: list[int], hi: list[int], cons: Sequence[Constraint],
                 if new < lo[i]:
                     return False
                 hi[i] = new
+            if changed is not None:
+                changed.add(i)
             for other in watch[i]:
-                if other != c and not queued[other]:
-                    queued[other] = True
+                if other != c and other not in queued:
+                    queued.add(other)
                     queue.append(other)
     return True
 
 
-def _satisfied(values: Sequence[int], cons: Sequence[Constraint]) -> bool:
-    return all(sum(a * values[i] for i, a in con.terms) >= con.bound for con in cons)
+def _holds(con: Constraint, point: Sequence[int]) -> bool:
+    return sum(a * point[i] for i, a in con.terms) >= con.bound
 
 
-def _to_branch(lo: list[int], hi: list[int], cons: Sequence[Constraint],
-               guide: Sequence[int]) -> int | None:
-    """The variable to split next; None when the guide, kept within bounds, solves it all.
-
-    Trying the guide's point first and branching only inside a constraint it breaks
-    keeps the search on the few cells an alternative has to move, not on every open
-    cell of a large screen. -1: a broken constraint whose cells are all fixed.
-    """
-    point = [min(max(g, lo[i]), hi[i]) for i, g in enumerate(guide)]
-    for con in cons:
-        if sum(a * point[i] for i, a in con.terms) >= con.bound:
-            continue
-        free = [i for i, _ in con.terms if lo[i] < hi[i]]
-        return min(free, key=lambda i: (hi[i] - lo[i], i)) if free else -1
-    return None
-
-
-def feasible(system: System, guide: Sequence[int], budget: int = 20_000) -> bool | None:
+def feasible(system: System, guide: Sequence[int], budget: int = 20_000,
+             watch: list[list[int]] | None = None, moved: Sequence[int] | None = None,
+             ) -> bool | None:
     """Is there an integer point in ``system``? None when ``budget`` nodes did not decide.
 
-    ``guide`` (a known nearby solution) orders the branches: the search tries each
-    variable's guide value first, so alternatives close to the truth are found fast.
+    ``guide`` (a known nearby solution) leads the search: each node first tries the
+    guide's point kept within its bounds, and splits only a variable of the first
+    constraint that point breaks (the one of narrowest range), trying its guide value
+    first. So the search stays on the few cells an alternative has to move, not on
+    every open cell of a large screen; the point and the broken constraints are kept
+    up to date from the variables whose bounds moved, not recomputed.
+
+    ``moved``: the guide solves the system but for these variables' bounds, which are
+    all that changed since the bounds were last propagated (what ``Partition`` asks).
     """
     cons = system.constraints
-    watch = system.watchers()
+    watch = watch or system.watchers()
     limit = 50 * len(cons) + 1_000
-    stack: list[tuple[list[int], list[int], int | None]] = [
-        (list(system.lo), list(system.hi), None)]
+    lo, hi = list(system.lo), list(system.hi)
+    changed = set(moved or ())
+    start = None if moved is None else sorted({c for i in moved for c in watch[i]})
+    if not _propagate(lo, hi, cons, watch, limit, start, changed):
+        return False
+    point = [min(max(g, lo[i]), hi[i]) for i, g in enumerate(guide)]
+    suspects = range(len(cons)) if moved is None else {c for i in changed for c in watch[i]}
+    broken = {c for c in suspects if not _holds(cons[c], point)}
+    stack: list[tuple[list[int], list[int], int | None, list[int], set[int]]] = [
+        (lo, hi, None, point, broken)]
     while stack:
         budget -= 1
         if budget < 0:
             return None
-        lo, hi, branched = stack.pop()
-        if not _propagate(lo, hi, cons, watch, limit,
-                          None if branched is None else watch[branched]):
-            continue
-        var = _to_branch(lo, hi, cons, guide)
-        if var is None:
+        lo, hi, branched, point, broken = stack.pop()
+        if branched is not None:
+            moved = {branched}
+            if not _propagate(lo, hi, cons, watch, limit, watch[branched], moved):
+                continue
+            recheck: set[int] = set()
+            for i in moved:
+                near = min(max(guide[i], lo[i]), hi[i])
+                if near != point[i]:
+                    point[i] = near
+                    recheck.update(watch[i])
+            for c in recheck:
+                if _holds(cons[c], point):
+                    broken.discard(c)
+                else:
+                    broken.add(c)
+        if not broken:
             return True
-        if var < 0:
-            continue
+        free = [i for i, _ in cons[min(broken)].terms if lo[i] < hi[i]]
+        if not free:
+            continue  # broken with every variable fixed: no solution here
+        var = min(free, key=lambda i: (hi[i] - lo[i], i))
         g = guide[var]
         if lo[var] <= g <= hi[var]:
             pieces = [(g, g), (lo[var], g - 1), (g + 1, hi[var])]
@@ -153,7 +168,7 @@ def feasible(system: System, guide: Sequence[int], budget: int = 20_000) -> bool
             if low <= high:
                 child_lo, child_hi = lo.copy(), hi.copy()
                 child_lo[var], child_hi[var] = low, high
-                stack.append((child_lo, child_hi, var))
+                stack.append((child_lo, child_hi, var, point.copy(), set(broken)))
     return False
 
 
@@ -209,22 +224,22 @@ class Partition:
     def __init__(self, system: System) -> None:
         self.system = system
         self.watch = system.watchers()
-        self._part: dict[int, tuple[System, dict[int, int]]] = {}
+        self._part: dict[int, tuple[System, dict[int, int], list[list[int]]]] = {}
 
-    def part(self, var: int) -> tuple[System, dict[int, int]]:
-        """``var``'s component, and where each of its variables sits in it."""
+    def part(self, var: int) -> tuple[System, dict[int, int], list[list[int]]]:
+        """``var``'s component, where each of its variables sits in it, and its watchers."""
         if var not in self._part:
             part, order = component(self.system, var, self.watch)
-            where = {j: k for k, j in enumerate(order)}
+            found = (part, {j: k for k, j in enumerate(order)}, part.watchers())
             lo, hi = self.system.lo, self.system.hi
             for j in order:
                 if lo[j] < hi[j] or j == var:  # a constant's own component is just itself
-                    self._part[j] = (part, where)
+                    self._part[j] = found
         return self._part[var]
 
     def pinned(self, var: int, truth: Sequence[int], budget: int = 20_000) -> bool:
         """True if ``var`` takes the value ``truth[var]`` in every solution (or we cannot tell)."""
-        part, where = self.part(var)
+        part, where, watch = self.part(var)
         at, value = where[var], truth[var]
         guide = [0] * len(where)
         for j, k in where.items():
@@ -234,7 +249,8 @@ class Partition:
                 continue
             lo, hi = list(part.lo), list(part.hi)
             lo[at], hi[at] = low, high
-            found = feasible(System(tuple(lo), tuple(hi), part.constraints), guide, budget)
+            found = feasible(System(tuple(lo), tuple(hi), part.constraints), guide, budget,
+                             watch, moved=[at])
             if found is None:
                 return True
             if found:

@@ -197,10 +197,15 @@ def messages(session: Session, area: list[ColumnElement[bool]], sensitive: list[
     """Approved report-backs linked only to public inputs, one of them in the area."""
     other = aliased(Input.__table__)
     other_link = aliased(ReportBackInput.__table__)
-    in_area = exists().select_from(
+    linked = select(_rbi.report_back_id).select_from(
         ReportBackInput.__table__.join(Input.__table__, _rbi.input_id == _in.id)
         .join(Locality.__table__, _in.locality_id == _loc.id)
-    ).where(_rbi.report_back_id == _rb.id, public_input(Input.__table__, sensitive), *area)
+    ).where(public_input(Input.__table__, sensitive), *area)
+    # A place's report-backs are listed once (probed one by one, newest first, a
+    # village's few are found only after scanning the mission's); the mission's are
+    # nearly all of them, so there the newest are probed until enough are found.
+    in_area = _rb.id.in_(linked) if area else exists(
+        linked.where(_rbi.report_back_id == _rb.id))
     protected = exists().select_from(
         other_link.join(other, other_link.c.input_id == other.c.id)
     ).where(other_link.c.report_back_id == _rb.id, not_(public_input(other, sensitive)))

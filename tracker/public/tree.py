@@ -25,6 +25,7 @@ unlisted theme has at most the count of the last listed one.
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -228,6 +229,13 @@ def suppress_tree(tree: PlaceTree, tallies: dict[Node, AreaTally],
                   listed: dict[Node, Listed]) -> dict[str, Shown]:
     """What every cell of every screen of the period shows, keyed ``"<node>|<cell>"``."""
     cells, relations = table(tree, tallies, listed)
+    return dict(_suppressed(tuple(cells), tuple(relations)))
+
+
+@lru_cache(maxsize=8)
+def _suppressed(cells: tuple[Cell, ...], relations: tuple[Relation, ...]) -> dict[str, Shown]:
+    """Every screen of a period asks for the same table: it is solved once while unchanged
+    (a large mission's short period, with many small places, takes seconds to solve)."""
     return suppress(cells, relations)
 
 
