@@ -240,7 +240,8 @@ def public_content(
         commitments_kept=shown["commitments_kept"],
         open_commitments=promised,
         median_days_to_report_back=median,
-        messages=messages(session, area_only, sensitive, start, end, now, lang, max_messages),
+        messages=messages(session, area_only, sensitive, start, end, now, lang, max_messages,
+                          one_place=level == LocalityLevel.LOCALITY.value),
     )
 
 

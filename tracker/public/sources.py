@@ -193,18 +193,21 @@ def pick_language(lang: str, available: list[str]) -> str:
 
 def messages(session: Session, area: list[ColumnElement[bool]], sensitive: list[str],
               start: datetime | None, end: datetime | None, now: datetime, lang: str,
-              limit: int) -> tuple[PublicMessage, ...]:
-    """Approved report-backs linked only to public inputs, one of them in the area."""
+              limit: int, one_place: bool = False) -> tuple[PublicMessage, ...]:
+    """Approved report-backs linked only to public inputs, one of them in the area.
+
+    ``one_place``: the area is a single locality (its report-backs are then listed
+    from its inputs, rather than probed among the mission's newest first)."""
     other = aliased(Input.__table__)
     other_link = aliased(ReportBackInput.__table__)
     linked = select(_rbi.report_back_id).select_from(
         ReportBackInput.__table__.join(Input.__table__, _rbi.input_id == _in.id)
         .join(Locality.__table__, _in.locality_id == _loc.id)
     ).where(public_input(Input.__table__, sensitive), *area)
-    # A place's report-backs are listed once (probed one by one, newest first, a
-    # village's few are found only after scanning the mission's); the mission's are
-    # nearly all of them, so there the newest are probed until enough are found.
-    in_area = _rb.id.in_(linked) if area else exists(
+    # A locality's report-backs are listed once: probed one by one, newest first, a
+    # village's few are found only after scanning the mission's. A region's or the
+    # mission's are many, so their newest are probed until enough are found.
+    in_area = _rb.id.in_(linked) if one_place else exists(
         linked.where(_rbi.report_back_id == _rb.id))
     protected = exists().select_from(
         other_link.join(other, other_link.c.input_id == other.c.id)
