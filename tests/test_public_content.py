@@ -31,7 +31,9 @@ from sqlmodel import Session
 
 from tests.utils.factories import T0, World, build_world, make_input
 from tracker.errors import NotFoundError, ValidationError
+from tracker.metrics import Filters, scope
 from tracker.public.content import PublicContent, public_content
+from tracker.public.sources import messages, sensitive_codes
 from tracker.public.suppression import FEWER_THAN, SUPPRESSED, Count
 from tracker.services import create_action, record_report_back, set_action_status
 
@@ -216,6 +218,43 @@ def test_text_columns_are_never_read(session: Session, world: World) -> None:
     for column in ("original_text", "translation", "summary", "source_group", "source_code",
                    "display_name", "username"):
         assert not any(column in sql for sql in statements), column
+
+
+@pytest.mark.parametrize("limit", [1, 6])
+def test_a_localitys_messages_are_the_same_whatever_is_probed_first(
+        session: Session, world: World, limit: int) -> None:
+    """A locality's report-backs are looked for among the mission's newest first; found
+    there or not (then listed from its inputs), they are the ones the listing gives."""
+    reads: list[str] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("SELECT report_back.id"):
+            reads.append(statement)
+
+    engine = session.get_bind()
+    sensitive = sensitive_codes(session)
+    ways = set()
+    for place in (world.town, world.village, world.camp):
+        area = scope(session, Filters(area_id=place.id), period=False)
+
+        def texts(probe: int, area: Any = area, place: Any = place) -> list[str]:
+            reads.clear()
+            event.listen(engine, "before_cursor_execute", capture)
+            try:
+                found = messages(session, area, sensitive, None, None, NOW, "fr", limit,
+                                 one_place=place.id, probe=probe)
+            finally:
+                event.remove(engine, "before_cursor_execute", capture)
+            ways.add((probe > 0, len(reads)))
+            return [m.text for m in found]
+
+        listed = texts(0)
+        assert listed, place.name
+        for probe in (1, 2, 3, 4, 50):
+            assert texts(probe) == listed, (place.name, probe)
+    # Listed alone; found among the newest (one read); not found there, then listed (two).
+    # No place has six messages: they are never all found among the newest.
+    assert ways == ({(False, 1), (True, 1), (True, 2)} if limit == 1 else {(False, 1), (True, 2)})
 
 
 def test_period_and_errors(session: Session, world: World) -> None:

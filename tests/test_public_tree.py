@@ -29,7 +29,8 @@ def tallies(items: Sequence[Item], top: int) -> tuple[dict[Node, AreaTally], dic
         mine = [(themes, closed) for place, themes, closed in items if node in TREE.lineage(place)]
         counts = Counter(t for themes, _ in mine for t in themes)
         out[node] = AreaTally(
-            total=len(mine), answered=sum(closed for _, closed in mine), themes=dict(counts),
+            total=len(mine), answered=sum(closed for _, closed in mine), with_report_back=0,
+            themes=dict(counts),
             sensitive={}, outside=lambda names, mine=mine: sum(
                 1 for themes, _ in mine if themes - set(names)))
         listed[node] = [(t, False) for t in sorted(counts, key=lambda t: (-counts[t], t))[:top]]

@@ -52,7 +52,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from tracker.codes import ConsentPublic, LocalityLevel
+from tracker.codes import LocalityLevel
 from tracker.errors import ValidationError
 from tracker.i18n import SOURCE_LOCALE
 from tracker.metrics import Filters, scope
@@ -63,13 +63,10 @@ from tracker.public.sources import (
     PublicMessage,
     actions,
     area_of,
-    input_counts,
-    inputs_outside,
     linked_actions,
     messages,
     public_input,
     sensitive_codes,
-    theme_counts,
     tree_from_inputs,
 )
 from tracker.public.suppression import Cell, Count, Relation, Shown, Suppressed, rounded, suppress
@@ -81,6 +78,9 @@ PUBLIC_THRESHOLD = 5
 SENSITIVE_THRESHOLD = 10
 SENSITIVE_ROUNDING = 5
 MIN_FOR_SPEED = 5
+# A locality's messages are looked for among at most this many of the mission's newest
+# report-backs, before its own are listed (``tracker.public.sources.messages``).
+PROBE_AT_MOST = 2000
 
 _in = Input.__table__.c
 _th = InputTheme.__table__.c
@@ -143,21 +143,12 @@ def _display_order(theme: ThemeCount, order: int) -> tuple[int, int, int, str]:
     return (1 if isinstance(s, Suppressed) else 2, 0, order, theme.code)
 
 
-def from_inputs(session: Session, filters: Filters, level: str, sensitive: list[str]) -> Tallies:
-    """The raw tallies straight from the inputs (the reference the rollups are held to)."""
-    in_scope = scope(session, filters)
+def from_inputs(session: Session, filters: Filters, sensitive: list[str]) -> Tallies:
+    """The rest of the tallies straight from the inputs (the reference the rollups are
+    held to)."""
     area_only = scope(session, Filters(area_id=filters.area_id), period=False)
-    public_where = [*in_scope, public_input(Input.__table__, sensitive)]
-    total, answered, with_rb = input_counts(session, public_where)
-    sensitive_themes: dict[str, int] = {}
-    if sensitive and level in (LocalityLevel.MISSION.value, LocalityLevel.REGION.value):
-        sensitive_themes = theme_counts(session, [
-            *in_scope, _in.consent_public != ConsentPublic.NONE.value,
-            _th.theme_code.in_(sensitive)])
+    public_where = [*scope(session, filters), public_input(Input.__table__, sensitive)]
     return Tallies(
-        total=total, answered=answered, with_report_back=with_rb,
-        public_themes=theme_counts(session, public_where), sensitive_themes=sensitive_themes,
-        outside=lambda listed: inputs_outside(session, public_where, listed),
         linked=linked_actions(area_only, sensitive),
         median_hours=lambda: percentiles(
             session, hours_between(_in.first_report_back_at, _in.received_at), public_where,
@@ -188,7 +179,7 @@ def public_content(
     filters = Filters(since=since, until=until, area_id=area_id)
     start, end = filters.period_bounds()
     area_only = scope(session, Filters(area_id=area_id), period=False)
-    tallies = (from_inputs if exact else from_rollups)(session, filters, level, sensitive)
+    tallies = from_inputs(session, filters, sensitive) if exact else from_rollups(session, filters)
     tree = load_tree(session)
     node = tree.node(area_id)
     every = (tree_from_inputs(session, scope(session, Filters(since=since, until=until)), tree,
@@ -198,7 +189,8 @@ def public_content(
     ranked = {n: _top_themes(terms, t.themes, t.sensitive, top) for n, t in every.items()}
     shown = row(suppress_tree(tree, every, {
         n: [(code, sens) for code, _, sens, _, _ in r] for n, r in ranked.items()}), node)
-    total, answered, with_rb = every[node].total, every[node].answered, tallies.with_report_back
+    here = every[node]
+    total, answered, with_rb = here.total, here.answered, here.with_report_back
     listed = ranked[node]
     done, due, kept, promised = actions(session, tallies.linked, start, end, since, until, now,
                                         commitments)
@@ -218,6 +210,10 @@ def public_content(
     rate = None
     if all(isinstance(s, Count) for s in exact) and total >= PUBLIC_THRESHOLD:
         rate = answered / total
+    # Among the mission's newest, a place with a share s of its inputs has about s of
+    # their report-backs: probing four times the expected number rarely falls short.
+    mission = every[tree.node(None)].total
+    probe = int(4 * max_messages * mission / total) if total else PROBE_AT_MOST + 1
     median = None
     if with_rb >= MIN_FOR_SPEED:
         hours = tallies.median_hours()
@@ -241,7 +237,8 @@ def public_content(
         open_commitments=promised,
         median_days_to_report_back=median,
         messages=messages(session, area_only, sensitive, start, end, now, lang, max_messages,
-                          one_place=level == LocalityLevel.LOCALITY.value),
+                          one_place=area_id if level == LocalityLevel.LOCALITY.value else None,
+                          probe=probe if probe <= PROBE_AT_MOST else 0),
     )
 
 

@@ -7,6 +7,7 @@ the rules behind each query are listed in ``tracker.public.content``.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, case, exists, func, not_, select
 from sqlalchemy.orm import aliased
@@ -97,14 +98,6 @@ def joined(*columns):  # type: ignore[no-untyped-def]
         Input.__table__.join(Locality.__table__, _in.locality_id == _loc.id))
 
 
-def input_counts(session: Session, where: list[ColumnElement[bool]]) -> tuple[int, int, int]:
-    """Inputs, those closed, and those with a report-back: one aggregate scan."""
-    row = session.execute(joined(
-        func.count(), func.count(_in.closed_at), func.count(_in.first_report_back_at),
-    ).where(*where)).one()
-    return int(row[0]), int(row[1]), int(row[2])
-
-
 def inputs_outside(session: Session, where: list[ColumnElement[bool]], listed: list[str]) -> int:
     """Inputs carrying at least one theme not in ``listed`` (the "other themes" cell)."""
     theme = aliased(InputTheme.__table__)
@@ -113,27 +106,16 @@ def inputs_outside(session: Session, where: list[ColumnElement[bool]], listed: l
     return int(session.execute(stmt).scalar_one())
 
 
-def theme_counts(session: Session, where: list[ColumnElement[bool]]) -> dict[str, int]:
-    """Inputs per theme among those ``where`` selects (an input counts under each theme)."""
-    stmt = (
-        select(_th.theme_code, func.count())
-        .select_from(InputTheme.__table__.join(Input.__table__, _th.input_id == _in.id)
-                     .join(Locality.__table__, _in.locality_id == _loc.id))
-        .where(*where)
-        .group_by(_th.theme_code)
-    )
-    return {code: int(n) for code, n in session.execute(stmt)}
-
-
 def tree_from_inputs(session: Session, period: list[ColumnElement[bool]], tree: PlaceTree,
                      sensitive: list[str]) -> dict[Node, AreaTally]:
     """Every place's tallies for the period, counted from the inputs (the reference)."""
     where = [*period, public_input(Input.__table__, sensitive)]
     place, theme = _in.locality_id, _th.theme_code
     rows: list[tuple[int | None, str, int]] = []
-    for at, n, closed in session.execute(joined(place, func.count(), func.count(_in.closed_at))
-                                         .where(*where).group_by(place)):
-        rows += [(at, "total", n), (at, "answered", closed)]
+    for at, n, closed, rb in session.execute(joined(
+            place, func.count(), func.count(_in.closed_at), func.count(_in.first_report_back_at))
+            .where(*where).group_by(place)):
+        rows += [(at, "total", n), (at, "answered", closed), (at, "with_rb", rb)]
     themed = InputTheme.__table__.join(Input.__table__, _th.input_id == _in.id).join(
         Locality.__table__, _in.locality_id == _loc.id)
     by_theme = select(place, theme, func.count()).select_from(themed).group_by(place, theme)
@@ -193,34 +175,53 @@ def pick_language(lang: str, available: list[str]) -> str:
 
 def messages(session: Session, area: list[ColumnElement[bool]], sensitive: list[str],
               start: datetime | None, end: datetime | None, now: datetime, lang: str,
-              limit: int, one_place: bool = False) -> tuple[PublicMessage, ...]:
+              limit: int, one_place: int | None = None, probe: int = 0,
+              ) -> tuple[PublicMessage, ...]:
     """Approved report-backs linked only to public inputs, one of them in the area.
 
-    ``one_place``: the area is a single locality (its report-backs are then listed
-    from its inputs, rather than probed among the mission's newest first)."""
+    ``one_place``: the area is this one locality. A region's or the mission's report-backs
+    are many, so their newest are probed one by one until enough are found. A
+    locality's are first looked for among the mission's ``probe`` newest (a busy place
+    has enough there); else they are listed from its own inputs (probed among all, a
+    village's few would be found only after scanning the mission's)."""
     other = aliased(Input.__table__)
     other_link = aliased(ReportBackInput.__table__)
     linked = select(_rbi.report_back_id).select_from(
         ReportBackInput.__table__.join(Input.__table__, _rbi.input_id == _in.id)
         .join(Locality.__table__, _in.locality_id == _loc.id)
     ).where(public_input(Input.__table__, sensitive), *area)
-    # A locality's report-backs are listed once: probed one by one, newest first, a
-    # village's few are found only after scanning the mission's. A region's or the
-    # mission's are many, so their newest are probed until enough are found.
-    in_area = _rb.id.in_(linked) if one_place else exists(
-        linked.where(_rbi.report_back_id == _rb.id))
     protected = exists().select_from(
         other_link.join(other, other_link.c.input_id == other.c.id)
     ).where(other_link.c.report_back_id == _rb.id, not_(public_input(other, sensitive)))
-    where = [_rb.approved_public.is_(True), _rb.reported_at <= now, in_area, ~protected]
+    approved = [_rb.approved_public.is_(True), _rb.reported_at <= now]
     if start:
-        where.append(_rb.reported_at >= start)
+        approved.append(_rb.reported_at >= start)
     if end:
-        where.append(_rb.reported_at < end)
-    reports = session.execute(
-        select(_rb.id, _rb.reported_at).where(*where)
-        .order_by(_rb.reported_at.desc(), _rb.id.desc()).limit(limit)
-    ).all()
+        approved.append(_rb.reported_at < end)
+    newest = (_rb.reported_at.desc(), _rb.id.desc())
+
+    def first(*among: ColumnElement[bool]) -> list[Any]:
+        return list(session.execute(select(_rb.id, _rb.reported_at).where(
+            *approved, *among, ~protected).order_by(*newest).limit(limit)).all())
+
+    if one_place is None:
+        reports = first(exists(linked.where(_rbi.report_back_id == _rb.id)))
+    else:  # the same choice either way: the newest found among the newest are the newest
+        recent = select(_rb.id).where(*approved).order_by(*newest).limit(probe)
+        # Each probe goes from the report-back to its inputs, then checks their place:
+        # ``+ 0`` keeps SQLite, which plans without statistics, from starting at the
+        # place's index and reading every input of a busy place for every probe.
+        here = exists().select_from(ReportBackInput.__table__.join(
+            Input.__table__, _rbi.input_id == _in.id)).where(
+            _rbi.report_back_id == _rb.id, _in.locality_id + 0 == one_place,
+            public_input(Input.__table__, sensitive))
+        reports = first(_rb.id.in_(recent), here) if probe > 0 else []
+        if len(reports) < limit:
+            # Listed here, then looked up by id: given the list as a subquery, PostgreSQL
+            # would rather probe the mission's report-backs newest first again.
+            ids = sorted(set(session.execute(linked).scalars()))
+            found = [r for at in range(0, len(ids), 900) for r in first(_rb.id.in_(ids[at:at + 900]))]
+            reports = sorted(found, key=lambda r: (r.reported_at, r.id), reverse=True)[:limit]
     if not reports:
         return ()
     versions: dict[int, dict[str, str]] = {r.id: {} for r in reports}

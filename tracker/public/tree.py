@@ -23,6 +23,7 @@ Not covered: two periods (or two dates) differenced against each other, and that
 unlisted theme has at most the count of the last listed one.
 """
 
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -108,6 +109,7 @@ class AreaTally:
 
     total: int
     answered: int
+    with_report_back: int
     themes: dict[str, int]  # public inputs per theme
     sensitive: dict[str, int]  # mission and regions only
     outside: Callable[[list[str]], int]  # public inputs with a theme not among those listed
@@ -120,19 +122,26 @@ def sum_up(tree: PlaceTree, rows: Iterable[tuple[int | None, str, int]],
     ``levels``: only nodes of these levels keep counts (sensitive themes: the mission
     and its regions)."""
     keep = None if levels is None else set(levels)
+    filed: dict[int | None, Counter[str]] = defaultdict(Counter)
+    for place, name, n in rows:  # each place's own first: its lineage is walked once
+        filed[place][name] += int(n)
     out: dict[Node, dict[str, int]] = {node: {} for node in tree.nodes()}
-    for place, name, n in rows:
+    for place, counts in filed.items():
         for node in tree.lineage(place):
             if keep is None or tree.level_of(node) in keep:
-                out[node][name] = out[node].get(name, 0) + int(n)
+                into = out[node]
+                for name, n in counts.items():
+                    into[name] = into.get(name, 0) + n
     return out
 
 
 def from_sums(summed: dict[Node, dict[str, int]], sensitive: dict[Node, dict[str, int]],
               outside: Callable[[Node], Callable[[list[str]], int]]) -> dict[Node, AreaTally]:
-    """Each node's tally from ``sum_up`` rows named "total", "answered" and "theme:<code>"."""
+    """Each node's tally from ``sum_up`` rows named "total", "answered", "with_rb" and
+    "theme:<code>"."""
     return {node: AreaTally(
         total=got.get("total", 0), answered=got.get("answered", 0),
+        with_report_back=got.get("with_rb", 0),
         themes={k[6:]: v for k, v in got.items() if k.startswith("theme:")},
         sensitive=sensitive.get(node, {}), outside=outside(node)) for node, got in summed.items()}
 

@@ -10,14 +10,14 @@ public input of the area). ``from_inputs`` in ``tracker.public.content`` compute
 same tallies from the inputs, and the tests hold the two equal.
 """
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from tracker.codes import LocalityLevel
 from tracker.metrics import Filters, area_clause
 from tracker.models import Action, Locality, RollupActionPlace, RollupCell
 from tracker.public.tree import SENSITIVE_LEVELS, AreaTally, Node, PlaceTree, from_sums, sum_up
@@ -30,14 +30,8 @@ _loc = Locality.__table__.c
 
 @dataclass(frozen=True)
 class Tallies:
-    """The raw counts of one public screen, before suppression."""
+    """What one public screen reads beyond the counts of every place (``tree_from_rollups``)."""
 
-    total: int
-    answered: int
-    with_report_back: int
-    public_themes: dict[str, int]
-    sensitive_themes: dict[str, int]
-    outside: Callable[[list[str]], int]  # public inputs with a theme not among those listed
     linked: ColumnElement[bool]  # actions answering a public input of the area
     median_hours: Callable[[], float | None]  # to a first report-back
 
@@ -49,16 +43,22 @@ def tree_from_rollups(session: Session, filters: Filters, tree: PlaceTree,
     hidden = set(sensitive)
     sets: dict[Node, dict[frozenset[str], int]] = {node: {} for node in tree.nodes()}
     counts: list[tuple[int | None, str, int]] = []
-    for place, code, n, closed in session.execute(
-            select(c.locality_id, c.code, func.sum(c.inputs), func.sum(c.closed))
+    own: dict[int | None, dict[frozenset[str], int]] = defaultdict(dict)
+    for place, code, n, closed, rb in session.execute(
+            select(c.locality_id, c.code, func.sum(c.inputs), func.sum(c.closed),
+                   func.sum(c.with_report_back))
             .where(c.dim == "pub_set", period_clause(filters)).group_by(c.locality_id, c.code)):
         codes = frozenset(code.split("|")) - {""}
         if codes & hidden:
             continue
-        counts += [(place, "total", n), (place, "answered", closed)]
+        counts += [(place, "total", n), (place, "answered", closed), (place, "with_rb", rb)]
         counts += [(place, f"theme:{code}", n) for code in codes]
+        own[place][codes] = int(n)  # one row per place and set
+    for place, by_set in own.items():
         for node in tree.lineage(place):
-            sets[node][codes] = sets[node].get(codes, 0) + int(n)
+            into = sets[node]
+            for codes, n in by_set.items():
+                into[codes] = into.get(codes, 0) + n
     sens = sum_up(tree, session.execute(
         select(c.locality_id, c.code, func.sum(c.inputs))
         .where(c.dim == "consent_theme", c.code.in_(sensitive), period_clause(filters))
@@ -77,40 +77,22 @@ def _area(session: Session, area_id: int | None) -> list[ColumnElement[bool]]:
     return [clause]
 
 
-def from_rollups(session: Session, filters: Filters, level: str, sensitive: list[str]) -> Tallies:
-    """The tallies of ``tracker.public.content`` for an area and period, from the rollups."""
+def from_rollups(session: Session, filters: Filters) -> Tallies:
+    """The rest of ``tracker.public.content``'s tallies for an area and period, from the rollups."""
     c = _rc.c
     cells = _rc.join(Locality.__table__, c.locality_id == _loc.id)
     where = [period_clause(filters), *_area(session, filters.area_id)]
-    sets = [(code, int(n), int(closed), int(rb)) for code, n, closed, rb in session.execute(
-        select(c.code, func.sum(c.inputs), func.sum(c.closed), func.sum(c.with_report_back))
-        .select_from(cells).where(c.dim == "pub_set", *where).group_by(c.code))]
-    hidden = set(sensitive)
-    public = [(set(code.split("|")) - {""}, n, closed, rb) for code, n, closed, rb in sets
-              if not hidden & set(code.split("|"))]
-    themes: dict[str, int] = {}
-    for codes, n, _, _ in public:
-        for code in codes:
-            themes[code] = themes.get(code, 0) + n
-    sensitive_themes: dict[str, int] = {}
-    if sensitive and level in (LocalityLevel.MISSION.value, LocalityLevel.REGION.value):
-        sensitive_themes = {code: int(n) for code, n in session.execute(
-            select(c.code, func.sum(c.inputs)).select_from(cells)
-            .where(c.dim == "consent_theme", c.code.in_(sensitive), *where).group_by(c.code))}
-
-    def outside(listed: list[str]) -> int:
-        return sum(n for codes, n, _, _ in public if codes - set(listed))
 
     def median_hours() -> float | None:
         stmt = select(c.counts).select_from(cells).where(c.dim == "h_public_rb", *where)
         return hist.percentiles(*hist.read_merged(session, stmt), qs=(0.5,))[0]
 
-    places = select(_ap.c.action_id).select_from(
-        _ap.join(Locality.__table__, _ap.c.locality_id == _loc.id)).where(
-        _ap.c.public.is_(True), *_area(session, filters.area_id))
-    return Tallies(
-        total=sum(n for _, n, _, _ in public), answered=sum(x for _, _, x, _ in public),
-        with_report_back=sum(x for _, _, _, x in public), public_themes=themes,
-        sensitive_themes=sensitive_themes, outside=outside,
-        linked=Action.__table__.c.id.in_(places), median_hours=median_hours,
-    )
+    area = where[1:]
+    actions = Action.__table__.c
+    if area:  # a place's actions, listed from its index
+        linked = actions.id.in_(select(_ap.c.action_id).select_from(
+            _ap.join(Locality.__table__, _ap.c.locality_id == _loc.id)).where(
+            _ap.c.public.is_(True), *area))
+    else:  # the mission's: nearly every action, each looked up by its own key
+        linked = exists().where(_ap.c.action_id == actions.id, _ap.c.public.is_(True))
+    return Tallies(linked=linked, median_hours=median_hours)
