@@ -9,7 +9,8 @@ that PostgreSQL server kept as ``--pg-schema`` — then prints for each engine:
   inclusion, map, bottlenecks; then the oldest open inputs a leadership reader may
   see) for the whole period and for one region (from the rollups), for the most asked
   theme over the last 90 days (a filter the rollups do not cover: from the inputs), and
-  the public display's content (``tracker.public.content.public_content``);
+  the public display's content (``tracker.public.content.public_content``) for the
+  mission, one region, and the localities with the most and the fewest inputs;
 * against two baselines measured in the same run: one bare ``SELECT … GROUP BY`` scan
   over the input table, and the naive path of loading the inputs into pandas and
   computing the same figures there (``benchmarks/naive.py``);
@@ -166,11 +167,20 @@ def measure(url: str, schema: str | None, repeat: int) -> dict[str, Any]:
     out["theme"] = theme
     out["leadership_theme"] = _timed(lambda: dashboard(themed), repeat)
 
-    def public() -> None:
-        with Session(engine) as session:
-            public_content(session, area_id=region, since=None, until=None, lang="fr", now=AS_OF)
+    with engine.connect() as conn:  # the busiest and the quietest locality
+        places = conn.execute(text(
+            "SELECT l.id, l.name FROM locality l JOIN input i ON i.locality_id = l.id "
+            "WHERE l.level = 'locality' GROUP BY l.id, l.name ORDER BY count(*) DESC, l.id")).all()
 
-    out["public_region"] = _timed(public, repeat)
+    def public(area: int | None) -> None:
+        with Session(engine) as session:
+            public_content(session, area_id=area, since=None, until=None, lang="fr", now=AS_OF)
+
+    out["public"] = {}
+    for label, area in (("the mission", None), (f"region {name}", region),
+                        (f"busiest locality, {places[0][1]}", places[0][0]),
+                        (f"quietest locality, {places[-1][1]}", places[-1][0])):
+        out["public"][label] = _timed(lambda area=area: public(area), repeat)
 
     def scan() -> None:
         with engine.connect() as conn:
@@ -234,9 +244,8 @@ def report(label: str, m: dict[str, Any], n: dict[str, Any], imp: dict[str, floa
     t = m["leadership_theme"]
     print(f"{'leadership, one theme, 90 days':<34}{t['first']:>8.3f}s{t['warm']:>8.3f}s   "
           f"{t['first'] / scan:5.2f}× the scan ({m['theme']}: from the inputs, not the rollups)")
-    t = m["public_region"]
-    print(f"{'public display, one region':<34}{t['first']:>8.3f}s{t['warm']:>8.3f}s"
-          f"{'':38}<0.3 s")
+    for screen, t in m["public"].items():
+        print(f"{'public display':<34}{t['first']:>8.3f}s{t['warm']:>8.3f}s   {screen:<35}<0.3 s")
     print(f"{'baseline: bare GROUP BY scan':<34}{scan:>8.3f}s{m['scan']['warm']:>8.3f}s   {SCAN}")
     print(f"{'baseline: pandas (load + figures)':<34}{n['load'] + n['all']:>8.3f}s"
           f"{'':9}   load {n['load']:.1f} s, whole {n['all']:.2f} s, region {n['region']:.2f} s, "
