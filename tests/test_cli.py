@@ -1,13 +1,16 @@
 """The hearback command: the set-up path a field office runs, and its error messages."""
 
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 
 from tracker.cli import cli
+from tracker.db import why_read_only
 from tracker.settings import PROJECT_ROOT
 
 REQUIRED_KEYS = {
@@ -109,3 +112,28 @@ def test_user_update_switches_an_account_off_and_on(db: str) -> None:
     assert code == 0 and "'bob': role viewer, active" in out
     code, out = run("--db", db, "user", "update", "ghost", "--inactive")
     assert code == 1 and "no user 'ghost'" in out and "Traceback" not in out
+
+
+def test_a_read_only_sqlite_database_is_explained_where_to_fix_it(
+        db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The person at the command line is told which file or folder this user may not
+    write (as root in a test, permissions are simulated: root may write anywhere)."""
+    assert run("--db", db, "init")[0] == 0
+    real = os.access
+    barred: set[Path] = {tmp_path}
+
+    def access(path: Any, mode: int) -> bool:
+        return False if mode == os.W_OK and Path(path) in barred else real(path, mode)
+
+    monkeypatch.setattr("tracker.db.os.access", access)
+    code, out = run("--db", db, "user", "add", "amina", "--role", "officer", "--password-stdin",
+                    stdin="a long enough passphrase\n")
+    assert code == 1
+    assert "the database is read-only: nothing was saved" in out
+    assert f"this user may not write its folder {tmp_path}, where SQLite keeps its journal" in out
+    barred.add(tmp_path / "field.db")
+    assert why_read_only(db) == f"this user may not write the file {tmp_path / 'field.db'}"
+    assert why_read_only("postgresql+psycopg://u@127.0.0.1/x") is None
+    assert why_read_only(f"sqlite:///{tmp_path / 'absent.db'}") is None
+    monkeypatch.setattr("tracker.db.os.access", real)
+    assert why_read_only(db) is None

@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from tracker.db import make_engine
-from tracker.errors import HearbackError, StorageError
+from tracker.db import make_engine, storage_error, why_read_only
+from tracker.errors import HearbackError, ReadOnlyDatabase, StorageError
 from tracker.migrate import upgrade
 from tracker.seed import seed_defaults
 from tracker.services import ensure_system_user
@@ -27,11 +27,21 @@ def plain_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except HearbackError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(_located(exc)) from exc
         except DBAPIError as exc:
-            raise click.ClickException(storage_message(exc)) from exc
+            raise click.ClickException(_located(storage_error(exc))) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def _located(problem: HearbackError) -> str:
+    """The message; for a read-only SQLite database, with the file or folder to fix (the
+    person at the command line can, unlike a dashboard user)."""
+    ctx = click.get_current_context(silent=True)
+    reason = None
+    if isinstance(problem, ReadOnlyDatabase) and ctx is not None:
+        reason = why_read_only((ctx.find_root().obj or {}).get("db"))
+    return f"{problem}: {reason}" if reason else str(problem)
 
 
 # The commands that set a database up, and so may create its file (and folder); every

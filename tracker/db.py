@@ -163,6 +163,24 @@ def _folder_writable(path: Path) -> bool:
     return os.access(path.parent, os.W_OK)
 
 
+def why_read_only(url: str | None) -> str | None:
+    """For a SQLite file this user may not write, or whose folder they may not write
+    (then it is opened read-only), which one: what an administrator has to change. None
+    for any other database, where the server decides."""
+    try:
+        parsed = make_url(url or get_settings().database_url)
+    except ArgumentError:
+        return None
+    path = _sqlite_file(parsed.database) if parsed.get_backend_name() == "sqlite" else None
+    if path is None or not path.exists():
+        return None
+    if not os.access(path, os.W_OK):
+        return f"this user may not write the file {path}"
+    if not _folder_writable(path):
+        return f"this user may not write its folder {path.parent}, where SQLite keeps its journal"
+    return None
+
+
 def _wal(cursor: Any, path: Path | None) -> None:
     """Switch to WAL; a database file SQLite cannot open is explained (WAL creates two
     files next to it, so the folder matters as much as the file)."""
