@@ -16,9 +16,13 @@ from sqlmodel import Session
 import tests.test_public_content as public_fixture
 from tests.utils.factories import World
 from tracker.demo import generate_demo
+from tracker.metrics import Filters, scope
 from tracker.models import ActionInput, Locality
 from tracker.public.content import public_content
+from tracker.public.sources import sensitive_codes, tree_from_inputs
+from tracker.public.tree import load_tree
 from tracker.rollups.build import rollup_drift
+from tracker.rollups.public import tree_from_rollups
 from tracker.services import save_term, unlink_action
 
 NOW = public_fixture.NOW
@@ -38,6 +42,22 @@ def assert_same(session: Session, area_id: int | None, since: date | None, until
         assert median == pytest.approx(exact, abs=2 / 24 + 1e-6)  # the widest bucket: 2 hours
 
 
+def assert_same_tree(session: Session, since: date | None, until: date | None) -> None:
+    """Every place's raw counts for the period, before suppression, alike both ways."""
+    tree, sensitive = load_tree(session), sensitive_codes(session)
+    period = Filters(since=since, until=until)
+    got = tree_from_rollups(session, period, tree, sensitive)
+    want = tree_from_inputs(session, scope(session, period), tree, sensitive)
+    assert got.keys() == want.keys()
+    for node, tally in got.items():
+        other = want[node]
+        assert ((tally.total, tally.answered, tally.with_report_back, tally.themes, tally.sensitive)
+                == (other.total, other.answered, other.with_report_back, other.themes,
+                    other.sensitive)), node
+        listed = sorted(tally.themes)[:1]
+        assert tally.outside(listed) == other.outside(listed), node
+
+
 def _areas(session: Session) -> list[int | None]:
     loc = Locality.__table__.c
     return [None, *(session.execute(select(func.min(loc.id)).where(loc.level == level)).scalar_one()
@@ -49,6 +69,8 @@ def test_fixture(session: Session, world: World) -> None:
     for area in [*_areas(session), world.town.id, world.north.id]:
         for since, until in PERIODS:
             assert_same(session, area, since, until, NOW)
+    for since, until in PERIODS:
+        assert_same_tree(session, since, until)
 
 
 def test_a_theme_made_sensitive_and_an_unlinked_action(session: Session, world: World) -> None:
@@ -71,3 +93,5 @@ def test_demo(engine: Engine) -> None:
         for area in _areas(session):
             for since, until in PERIODS:
                 assert_same(session, area, since, until, as_of + timedelta(hours=3))
+        for since, until in PERIODS:
+            assert_same_tree(session, since, until)

@@ -10,11 +10,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from tracker.db import make_engine, storage_error, why_read_only
-from tracker.errors import HearbackError, ReadOnlyDatabase, StorageError
+from tracker.errors import HearbackError, ReadOnlyDatabase
 from tracker.migrate import upgrade
 from tracker.seed import seed_defaults
 from tracker.services import ensure_system_user
-from tracker.services._unit import storage_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,7 +68,7 @@ def init_database(engine: Engine) -> int:
     try:
         upgrade(engine)
     except DBAPIError as exc:
-        raise StorageError(storage_message(exc)) from exc
+        raise storage_error(exc) from exc
     with Session(engine) as session:
         added = seed_defaults(session)
         ensure_system_user(session)

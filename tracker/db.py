@@ -172,7 +172,10 @@ def why_read_only(url: str | None) -> str | None:
     except ArgumentError:
         return None
     path = _sqlite_file(parsed.database) if parsed.get_backend_name() == "sqlite" else None
-    if path is None or not path.exists():
+    try:
+        if path is None or not path.exists():
+            return None
+    except OSError:  # a folder on the way this user may not enter: said when it was opened
         return None
     if not os.access(path, os.W_OK):
         return f"this user may not write the file {path}"

@@ -1,7 +1,7 @@
 """Everything the public "You said — we did" screen shows, for one area and period.
 
 The page lays it out; every rule is here. Counts are read from the rollups
-(``tracker.rollups.public``; ``from_inputs`` counts the same from the inputs); every
+(``tracker.rollups.public``; ``exact`` counts the same from the inputs); every
 input count on the screen goes through one ``suppress`` call with every other screen
 of the period, so no total on one slide, or on the next place's screen, can give back
 a hidden cell. What is counted, and where:
@@ -56,7 +56,7 @@ from tracker.codes import LocalityLevel
 from tracker.errors import ValidationError
 from tracker.i18n import SOURCE_LOCALE
 from tracker.metrics import Filters, scope
-from tracker.models import Input, InputTheme, Term
+from tracker.models import Input, Term
 from tracker.percentiles import percentiles
 from tracker.public.sources import (
     OpenCommitment,
@@ -83,7 +83,6 @@ MIN_FOR_SPEED = 5
 PROBE_AT_MOST = 2000
 
 _in = Input.__table__.c
-_th = InputTheme.__table__.c
 
 
 @dataclass(frozen=True, slots=True)

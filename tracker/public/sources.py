@@ -31,6 +31,7 @@ from tracker.models import (
 from tracker.public.tree import SENSITIVE_LEVELS, AreaTally, Node, PlaceTree, from_sums, sum_up
 
 OPEN_SENSITIVITIES = (Sensitivity.PUBLIC.value, Sensitivity.INTERNAL.value)
+LOOKUP_CHUNK = 900  # ids looked up per statement: under SQLite's oldest limit of 999 values
 
 _in = Input.__table__.c
 _loc = Locality.__table__.c
@@ -220,7 +221,8 @@ def messages(session: Session, area: list[ColumnElement[bool]], sensitive: list[
             # Listed here, then looked up by id: given the list as a subquery, PostgreSQL
             # would rather probe the mission's report-backs newest first again.
             ids = sorted(set(session.execute(linked).scalars()))
-            found = [r for at in range(0, len(ids), 900) for r in first(_rb.id.in_(ids[at:at + 900]))]
+            found = [r for at in range(0, len(ids), LOOKUP_CHUNK)
+                     for r in first(_rb.id.in_(ids[at:at + LOOKUP_CHUNK]))]
             reports = sorted(found, key=lambda r: (r.reported_at, r.id), reverse=True)[:limit]
     if not reports:
         return ()

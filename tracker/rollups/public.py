@@ -1,13 +1,14 @@
 """What the public display counts, read from the rollups instead of the inputs.
 
-``tracker.public.content`` decides what may be shown; this gives it the raw tallies:
-from the ``pub_set`` cells (inputs that may be counted in public, by their set of
-themes: the sets holding a sensitive theme are dropped here, so which themes are
-sensitive is read now, not when the cells were counted), the ``consent_theme`` cells
-(sensitive themes at region or mission level), the ``h_public_rb`` histograms (the
-median wait, to within a bucket) and ``rollup_action_place`` (which actions answer a
-public input of the area). ``from_inputs`` in ``tracker.public.content`` computes the
-same tallies from the inputs, and the tests hold the two equal.
+``tracker.public.content`` decides what may be shown; this gives it the raw tallies.
+``tree_from_rollups``: every place's counts for the period, from the ``pub_set`` cells
+(inputs that may be counted in public, by their set of themes: the sets holding a
+sensitive theme are dropped here, so which themes are sensitive is read now, not when
+the cells were counted) and the ``consent_theme`` cells (sensitive themes at region or
+mission level). ``from_rollups``: the rest of one screen, from the ``h_public_rb``
+histograms (the median wait, to within a bucket) and ``rollup_action_place`` (which
+actions answer a public input of the area). ``tree_from_inputs`` and ``from_inputs``
+(``tracker.public``) count the same from the inputs, and the tests hold them equal.
 """
 
 from collections import defaultdict
@@ -53,7 +54,7 @@ def tree_from_rollups(session: Session, filters: Filters, tree: PlaceTree,
             continue
         counts += [(place, "total", n), (place, "answered", closed), (place, "with_rb", rb)]
         counts += [(place, f"theme:{code}", n) for code in codes]
-        own[place][codes] = int(n)  # one row per place and set
+        own[place][codes] = own[place].get(codes, 0) + int(n)
     for place, by_set in own.items():
         for node in tree.lineage(place):
             into = sets[node]
@@ -81,13 +82,13 @@ def from_rollups(session: Session, filters: Filters) -> Tallies:
     """The rest of ``tracker.public.content``'s tallies for an area and period, from the rollups."""
     c = _rc.c
     cells = _rc.join(Locality.__table__, c.locality_id == _loc.id)
-    where = [period_clause(filters), *_area(session, filters.area_id)]
+    area = _area(session, filters.area_id)
+    where = [period_clause(filters), *area]
 
     def median_hours() -> float | None:
         stmt = select(c.counts).select_from(cells).where(c.dim == "h_public_rb", *where)
         return hist.percentiles(*hist.read_merged(session, stmt), qs=(0.5,))[0]
 
-    area = where[1:]
     actions = Action.__table__.c
     if area:  # a place's actions, listed from its index
         linked = actions.id.in_(select(_ap.c.action_id).select_from(
