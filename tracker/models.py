@@ -353,9 +353,8 @@ class RollupCell(SQLModel, table=True):
     per value of a dimension: a cache the dashboards read, kept by ``tracker.rollups``."""
 
     __tablename__ = "rollup_cell"
-    # A place's cells by grain: one locality's month cells, or the days a refresh redoes.
-    # The public display's month cells by place: on PostgreSQL only, as SQLite uses no
-    # partial index for a query that binds its values as parameters.
+    # A place's cells by grain (its month cells, or the days a refresh redoes); the public
+    # display's month cells by place, on PostgreSQL only (SQLite uses none with bound values).
     __table_args__ = (Index("ix_rollup_cell_place_grain", "locality_id", "grain", "day"),
                       Index("ix_rollup_cell_pub_month", "locality_id", postgresql_where=text(
                           "grain = 'm' AND dim = 'pub_set'")).ddl_if(dialect="postgresql"))
